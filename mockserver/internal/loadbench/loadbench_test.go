@@ -1,0 +1,90 @@
+package loadbench
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseWrkReadsTheLoadbenchLine(t *testing.T) {
+	out := "Running 10s test @ http://127.0.0.1:1/api/v1/validateInviteToken\n" +
+		"LOADBENCH {\"requests\":200000,\"durationUs\":10000000,\"p50Us\":640,\"p99Us\":2300,\"maxUs\":9000," +
+		"\"status\":3,\"connect\":1,\"read\":2,\"write\":0,\"timeout\":4}\n"
+	got, err := ParseWrk(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Result{Requests: 200000, Elapsed: 10 * time.Second, P50: 640 * time.Microsecond,
+		P99: 2300 * time.Microsecond, Max: 9 * time.Millisecond, Non2xx: 3, SocketErrors: 7}
+	if got != want {
+		t.Fatalf("ParseWrk = %+v, want %+v", got, want)
+	}
+	if got.RPS() != 20000 {
+		t.Fatalf("RPS = %v, want 20000", got.RPS())
+	}
+}
+
+func TestParseWrkWithoutTheLineIsAnError(t *testing.T) {
+	if _, err := ParseWrk("unable to connect to 127.0.0.1:1 Connection refused\n"); err == nil {
+		t.Fatal("ParseWrk accepted output without a LOADBENCH line")
+	}
+}
+
+func TestParseGoBenchReadsBenchmemLines(t *testing.T) {
+	out := "goos: linux\n" +
+		"BenchmarkUseInviteToken/strict-2   \t   50000\t     23456 ns/op\t    4096 B/op\t      52 allocs/op\n" +
+		"BenchmarkScale/1M/validate-2 100 1.5e+04 ns/op\n" +
+		"PASS\n"
+	got := ParseGoBench(out)
+	want := []GoBench{
+		{Name: "BenchmarkUseInviteToken/strict", N: 50000, NsPerOp: 23456, BytesPerOp: 4096, AllocsPerOp: 52},
+		{Name: "BenchmarkScale/1M/validate", N: 100, NsPerOp: 15000},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ParseGoBench = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("line %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestFloorAnswersTheCannedBytesAndDrainsTheBody(t *testing.T) {
+	h := Floor(map[string]Answer{"/api/v1/validateInviteToken": {
+		Status: 200, ContentType: "application/json", Body: []byte(`{"valid":true,"success":true}`)}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/api/v1/validateInviteToken", "application/json", strings.NewReader(`{"token":"PrjXok"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != `{"valid":true,"success":true}` ||
+		resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("floor answered %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, err = http.Get(srv.URL + "/elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown path answered %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestReadMemoryOfThisProcess(t *testing.T) {
+	m, err := ReadMemory(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RSS <= 0 || m.Peak < m.RSS {
+		t.Fatalf("ReadMemory = %+v: want 0 < RSS <= Peak", m)
+	}
+}
