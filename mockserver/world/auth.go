@@ -1,0 +1,152 @@
+package world
+
+import (
+	"crypto/subtle"
+	"strings"
+)
+
+// Credentials are the fields of POST /api/v1/login: a user (username, or email when it
+// contains "@"), or username, or email; and a password, either plain or as a hex SHA-256
+// Digest ({digest, algorithm:"sha-256"}).
+type Credentials struct {
+	User     string
+	Username string
+	Email    string
+	Password string
+	Digest   string
+}
+
+// Session is login's `data`: the user id, a fresh auth token and the user.
+type Session struct {
+	UserID    string   `json:"userId"`
+	AuthToken string   `json:"authToken"`
+	Me        UserInfo `json:"me"`
+}
+
+// errLogin is a failed login: 401 in the legacy shape {status:"error", error, message}.
+func errLogin(code, reason string) *Error {
+	return &Error{Code: code, Reason: reason, Legacy: true, Status: 401}
+}
+
+// Login checks credentials and issues a new login token (43 characters of Meteor's
+// Random.secret alphabet); only its hash is stored. An unknown user is "Unauthorized" (§3.6);
+// a wrong password is Meteor's 403 "Incorrect password" [inferred: ambiguous-error setting].
+func (w *World) Login(c Credentials) (*Session, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u := w.findLoginUser(c)
+	if u == nil {
+		return nil, errLogin("Unauthorized", "Unauthorized")
+	}
+	digest := c.Digest
+	if digest == "" {
+		digest = passwordDigest(c.Password)
+	}
+	if u.Password == "" || subtle.ConstantTimeCompare([]byte(strings.ToLower(digest)), []byte(u.Password)) != 1 {
+		return nil, errLogin("403", "Incorrect password")
+	}
+	if !u.Active {
+		return nil, errLogin("error-user-is-not-activated", "User is not activated")
+	}
+	token := w.randomString(43, secretAlphabet)
+	u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
+	return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
+}
+
+func (w *World) findLoginUser(c Credentials) *User {
+	switch {
+	case c.User != "" && strings.Contains(c.User, "@"):
+		return w.userByEmail(c.User)
+	case c.User != "":
+		return w.userByUsername(c.User)
+	case c.Username != "":
+		return w.userByUsername(c.Username)
+	case c.Email != "":
+		return w.userByEmail(c.Email)
+	}
+	return nil
+}
+
+// userByUsername finds a user by username, ignoring case as Meteor's accounts do. [inferred]
+func (w *World) userByUsername(name string) *User {
+	for _, u := range w.users.all() {
+		if strings.EqualFold(u.Username, name) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (w *World) userByEmail(email string) *User {
+	for _, u := range w.users.all() {
+		for _, e := range u.Emails {
+			if strings.EqualFold(e.Address, email) {
+				return u
+			}
+		}
+	}
+	return nil
+}
+
+// Authenticate checks the X-User-Id/X-Auth-Token pair and returns the user id, or
+// ErrNotLoggedIn.
+func (w *World) Authenticate(userID, token string) (string, error) {
+	if userID == "" || token == "" {
+		return "", ErrNotLoggedIn()
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if u := w.users.get(userID); u != nil && u.tokenIndex(hashLoginToken(token)) >= 0 {
+		return u.ID, nil
+	}
+	return "", ErrNotLoggedIn()
+}
+
+func (u *User) tokenIndex(hashed string) int {
+	for i, t := range u.LoginTokens {
+		if subtle.ConstantTimeCompare([]byte(t.HashedToken), []byte(hashed)) == 1 {
+			return i
+		}
+	}
+	return -1
+}
+
+// Logout removes the login token used by the request.
+func (w *World) Logout(userID, token string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u := w.users.get(userID)
+	if u == nil {
+		return ErrNotLoggedIn()
+	}
+	if i := u.tokenIndex(hashLoginToken(token)); i >= 0 {
+		u.LoginTokens = append(u.LoginTokens[:i:i], u.LoginTokens[i+1:]...)
+	}
+	return nil
+}
+
+// Me returns the caller's public user document.
+func (w *World) Me(userID string) (*UserInfo, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u := w.users.get(userID)
+	if u == nil {
+		return nil, ErrNotLoggedIn()
+	}
+	info := u.info()
+	return &info, nil
+}
+
+// info is the public view of u. A user with a login token counts as online. [inferred]
+func (u *User) info() UserInfo {
+	return UserInfo{ID: u.ID, Username: u.Username, Name: u.Name, Emails: append([]Email(nil), u.Emails...),
+		Status: u.status(), Active: u.Active, Roles: append([]string(nil), u.Roles...), Type: u.Type,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+func (u *User) status() string {
+	if len(u.LoginTokens) > 0 {
+		return "online"
+	}
+	return "offline"
+}

@@ -1,0 +1,110 @@
+package world
+
+import (
+	"slices"
+	"strings"
+)
+
+// roomRoles are the room-scoped roles a ban strips.
+var roomRoles = []string{"owner", "moderator", "leader"}
+
+// checkBanAction runs the checks banUserFromRoomMethod and unbanUserFromRoom share, in order,
+// with their plain Error messages (§2.3, §2.4): permission and room, caller, access, target.
+func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
+	r := w.rooms.get(rid)
+	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) {
+		return nil, plain("Not allowed")
+	}
+	if w.users.get(uid) == nil {
+		return nil, plain("Invalid user")
+	}
+	if !w.canAccess(r, uid) {
+		return nil, plain(`The required "roomId" or "roomName" param provided does not match any group`)
+	}
+	if target == nil {
+		return nil, plain("User not found")
+	}
+	return r, nil
+}
+
+// Ban is rooms.banUser (§2.3): the subscription is kept with status BANNED, usersCount drops
+// by one and the room roles owner/moderator/leader are stripped.
+func (w *World) Ban(uid, rid string, target UserSelector) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u := w.userByParams(target)
+	if u == nil {
+		return errInvalidUserParam()
+	}
+	r, err := w.checkBanAction(uid, rid, u)
+	if err != nil {
+		return err
+	}
+	s := w.sub(rid, u.ID)
+	switch {
+	case s == nil:
+		return plain("User is not in this room")
+	case s.Banned():
+		return plain("User is already banned from this room")
+	case slices.Contains(s.Roles, "owner") && w.ownerCount(rid) == 1:
+		return plain("You are the last owner. Please set new owner before banning the user.")
+	}
+	now := dateOf(w.clock.Now())
+	s.Status, s.UpdatedAt = statusBanned, now
+	s.Roles = slices.DeleteFunc(s.Roles, func(role string) bool { return slices.Contains(roomRoles, role) })
+	if len(s.Roles) == 0 {
+		s.Roles = nil
+	}
+	r.UsersCount--
+	r.UpdatedAt = now
+	return nil
+}
+
+func (w *World) ownerCount(rid string) int {
+	n := 0
+	for _, s := range w.roomSubs(rid) {
+		if slices.Contains(s.Roles, "owner") && !s.Banned() {
+			n++
+		}
+	}
+	return n
+}
+
+// Unban is rooms.unbanUser (§2.4): the subscription is deleted; the user is no member
+// afterwards. A target that is not banned answers the plain error "error-user-not-banned".
+func (w *World) Unban(uid, rid string, target UserSelector) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	u := w.userByParams(target)
+	if u == nil {
+		return errInvalidUserParam()
+	}
+	if _, err := w.checkBanAction(uid, rid, u); err != nil {
+		return err
+	}
+	s := w.sub(rid, u.ID)
+	if s == nil || !s.Banned() {
+		return plain("error-user-not-banned")
+	}
+	w.delSub(s)
+	return nil
+}
+
+// BannedUsers is rooms.bannedUsers (§2.5): needs only room access, else 401 "unauthorized".
+func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.rooms.get(rid)
+	if r == nil || !w.canAccess(r, uid) {
+		return nil, &Error{Reason: "unauthorized", Plain: true, Status: 401}
+	}
+	var list []Member
+	for _, s := range w.roomSubs(rid) {
+		if u := w.users.get(s.U.ID); u != nil && s.Banned() {
+			list = append(list, Member{ID: u.ID, Username: u.Username, Name: u.Name})
+		}
+	}
+	slices.SortFunc(list, func(a, b Member) int { return strings.Compare(a.Username, b.Username) })
+	m := p.apply(list)
+	return &m, nil
+}

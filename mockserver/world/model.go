@@ -1,0 +1,172 @@
+package world
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Date is a time that marshals like a JavaScript Date: ISO 8601 in UTC with milliseconds
+// ("2026-04-09T12:00:00.000Z"), the way Rocket.Chat's REST answers carry dates.
+type Date time.Time
+
+// jsDate is the layout of JavaScript's Date.prototype.toJSON.
+const jsDate = "2006-01-02T15:04:05.000Z"
+
+// MarshalJSON writes the date as a JavaScript Date would.
+func (d Date) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(d).UTC().Format(jsDate) + `"`), nil
+}
+
+// UnmarshalJSON reads any RFC 3339 date.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var t time.Time
+	if err := json.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	*d = Date(t.UTC())
+	return nil
+}
+
+// Time returns d as a time.Time.
+func (d Date) Time() time.Time { return time.Time(d) }
+
+// dateOf truncates t to milliseconds, as MongoDB stores dates.
+func dateOf(t time.Time) Date { return Date(t.UTC().Truncate(time.Millisecond)) }
+
+// UserRef is the {_id, username} pair Rocket.Chat embeds in rooms and subscriptions.
+type UserRef struct {
+	ID       string `json:"_id"`
+	Username string `json:"username"`
+}
+
+// Email is one of a user's email addresses.
+type Email struct {
+	Address  string `json:"address"`
+	Verified bool   `json:"verified"`
+}
+
+// LoginToken is a stored login token: only its hash (base64 of SHA-256), as Meteor stores it.
+type LoginToken struct {
+	HashedToken string `json:"hashedToken"`
+	When        Date   `json:"when"`
+}
+
+// User is a stored user document (the `users` collection).
+type User struct {
+	ID       string   `json:"_id"`
+	Username string   `json:"username"`
+	Name     string   `json:"name,omitempty"`
+	Emails   []Email  `json:"emails,omitempty"`
+	Roles    []string `json:"roles"`
+	Active   bool     `json:"active"`
+	Type     string   `json:"type"`
+	// Password is the hex SHA-256 digest of the password (the form clients send as
+	// {digest, algorithm:"sha-256"}). [inferred: Rocket.Chat stores bcrypt of this digest]
+	Password    string       `json:"password,omitempty"`
+	LoginTokens []LoginToken `json:"loginTokens,omitempty"`
+	InviteToken string       `json:"inviteToken,omitempty"`
+	CreatedAt   Date         `json:"createdAt"`
+	UpdatedAt   Date         `json:"_updatedAt"`
+}
+
+// UserInfo is the public view of a user (login's `me`, users.create's `user`).
+type UserInfo struct {
+	ID        string   `json:"_id"`
+	Username  string   `json:"username"`
+	Name      string   `json:"name,omitempty"`
+	Emails    []Email  `json:"emails,omitempty"`
+	Status    string   `json:"status"`
+	Active    bool     `json:"active"`
+	Roles     []string `json:"roles"`
+	Type      string   `json:"type"`
+	CreatedAt Date     `json:"createdAt"`
+	UpdatedAt Date     `json:"_updatedAt"`
+}
+
+// Member is one entry of channels.members/groups.members and rooms.bannedUsers.
+type Member struct {
+	ID       string `json:"_id"`
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Status   string `json:"status,omitempty"`
+}
+
+// Room is a stored room document (`rocketchat_room`).
+type Room struct {
+	ID         string   `json:"_id"`
+	T          string   `json:"t"`
+	Name       string   `json:"name,omitempty"`
+	FName      string   `json:"fname,omitempty"`
+	U          *UserRef `json:"u,omitempty"`
+	Usernames  []string `json:"usernames,omitempty"`
+	Uids       []string `json:"uids,omitempty"`
+	UsersCount int      `json:"usersCount"`
+	Msgs       int      `json:"msgs"`
+	RO         bool     `json:"ro"`
+	Archived   bool     `json:"archived,omitempty"`
+	Default    bool     `json:"default"`
+	SysMes     bool     `json:"sysMes"`
+	Prid       string   `json:"prid,omitempty"`
+	TeamMain   bool     `json:"teamMain,omitempty"`
+	Ts         Date     `json:"ts"`
+	UpdatedAt  Date     `json:"_updatedAt"`
+}
+
+// Subscription is a stored subscription (`rocketchat_subscription`): a user's membership of a
+// room. A ban keeps it with Status "BANNED".
+type Subscription struct {
+	ID            string   `json:"_id"`
+	Rid           string   `json:"rid"`
+	U             UserRef  `json:"u"`
+	Name          string   `json:"name"`
+	FName         string   `json:"fname,omitempty"`
+	T             string   `json:"t"`
+	Roles         []string `json:"roles,omitempty"`
+	Status        string   `json:"status,omitempty"`
+	Open          bool     `json:"open"`
+	Alert         bool     `json:"alert"`
+	Unread        int      `json:"unread"`
+	UserMentions  int      `json:"userMentions"`
+	GroupMentions int      `json:"groupMentions"`
+	Ts            Date     `json:"ts"`
+	Ls            Date     `json:"ls"`
+	UpdatedAt     Date     `json:"_updatedAt"`
+}
+
+// statusBanned is the subscription status a ban sets.
+const statusBanned = "BANNED"
+
+// Banned reports whether the subscription is a ban.
+func (s *Subscription) Banned() bool { return s.Status == statusBanned }
+
+// Invite is a stored invite (`rocketchat_invites`). Its _id is the token.
+type Invite struct {
+	ID        string `json:"_id"`
+	Rid       string `json:"rid"`
+	UserID    string `json:"userId"`
+	Days      int    `json:"days"`
+	MaxUses   int    `json:"maxUses"`
+	Uses      int    `json:"uses"`
+	CreatedAt Date   `json:"createdAt"`
+	Expires   *Date  `json:"expires"`
+	URL       string `json:"url"`
+	UpdatedAt Date   `json:"_updatedAt"`
+}
+
+// InviteRoom is the room useInviteToken answers with.
+type InviteRoom struct {
+	Rid   string `json:"rid"`
+	Prid  string `json:"prid,omitempty"`
+	FName string `json:"fname,omitempty"`
+	Name  string `json:"name,omitempty"`
+	T     string `json:"t"`
+}
+
+// State is a world's whole data, JSON-serialisable; Export and Import round-trip it exactly.
+type State struct {
+	Version       string         `json:"version"`
+	Users         []User         `json:"users"`
+	Rooms         []Room         `json:"rooms"`
+	Subscriptions []Subscription `json:"subscriptions"`
+	Invites       []Invite       `json:"invites"`
+}

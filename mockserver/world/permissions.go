@@ -1,0 +1,57 @@
+package world
+
+import "slices"
+
+// permissions are Rocket.Chat's default role grants for the permissions the mock checks
+// (apps/meteor/server/lib/authorization/constant/permissions.ts). owner, moderator and leader
+// are room-scoped roles held on subscriptions; the others are global roles held on users.
+var permissions = map[string][]string{
+	"create-invite-links":     {"admin", "owner", "moderator"},
+	"ban-user":                {"admin", "owner", "moderator"},
+	"bulk-register-user":      {"admin"},
+	"create-user":             {"admin"},
+	"delete-user":             {"admin"},
+	"create-c":                {"admin", "user", "bot", "app"},
+	"create-p":                {"admin", "user", "bot", "app"},
+	"delete-c":                {"admin", "owner"},
+	"delete-p":                {"admin", "owner"},
+	"add-user-to-joined-room": {"admin", "owner", "moderator"},
+	"add-user-to-any-c-room":  {"admin"},
+	"add-user-to-any-p-room":  {},
+	"view-c-room":             {"admin", "user", "bot", "app", "anonymous"},
+}
+
+// can is hasPermission(uid, perm, scope): the user's global roles, plus its roles on the
+// subscription to room scope when scope is not empty.
+func (w *World) can(uid, perm, scope string) bool {
+	u := w.users.get(uid)
+	if u == nil {
+		return false
+	}
+	roles := u.Roles
+	if scope != "" {
+		if s := w.sub(scope, uid); s != nil {
+			roles = append(slices.Clone(roles), s.Roles...)
+		}
+	}
+	for _, r := range roles {
+		if slices.Contains(permissions[perm], r) {
+			return true
+		}
+	}
+	return false
+}
+
+// canAccess is canAccessRoom: a public room is open to users with view-c-room, any room to its
+// members; banned users are neither (their BANNED subscription does not count).
+func (w *World) canAccess(r *Room, uid string) bool {
+	s := w.sub(r.ID, uid)
+	if s != nil && s.Banned() {
+		return false
+	}
+	return s != nil || (r.T == "c" && w.can(uid, "view-c-room", ""))
+}
+
+// memberAction is allowMemberAction for the actions the mock knows (INVITE, BAN): refused in
+// direct rooms. [inferred: federated and omnichannel rooms are not modelled]
+func memberActionAllowed(r *Room) bool { return r.T != "d" }

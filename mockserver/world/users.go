@@ -1,0 +1,96 @@
+package world
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+)
+
+// NewUser is the body of users.create (the fields the mock acts on).
+type NewUser struct {
+	Email               string
+	Name                string
+	Password            string
+	Username            string
+	Active              *bool    // nil = true
+	Roles               []string // nil = ["user"]
+	JoinDefaultChannels *bool    // nil = true: join the default rooms (GENERAL)
+	Verified            bool
+}
+
+// usernamePattern is UTF8_User_Names_Validation's default.
+var usernamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
+
+// CreateUser is users.create (create-user, i.e. admins; otherwise 403 as a route with
+// permissionsRequired). Duplicate usernames and emails answer error-field-unavailable.
+func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
+	const m = "insertOrUpdateUser"
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.can(uid, "create-user", "") {
+		return nil, errPermissionsRequired()
+	}
+	if !usernamePattern.MatchString(n.Username) {
+		return nil, coded("error-input-is-not-a-valid-field", n.Username+" is not a valid username",
+			map[string]any{"method": m, "input": n.Username, "field": "Username"})
+	}
+	if !mailAddress.MatchString(n.Email) {
+		return nil, coded("error-invalid-email", "Invalid email "+n.Email, map[string]any{"method": m, "email": n.Email})
+	}
+	if w.userByUsername(n.Username) != nil {
+		return nil, coded("error-field-unavailable", fmt.Sprintf("%s is already in use :(", n.Username), map[string]any{"method": m, "field": n.Username})
+	}
+	if w.userByEmail(n.Email) != nil {
+		return nil, coded("error-field-unavailable", fmt.Sprintf("%s is already in use :(", n.Email), map[string]any{"method": m, "field": n.Email})
+	}
+	now := dateOf(w.clock.Now())
+	u := &User{ID: w.newID(17, func(id string) bool { return w.users.get(id) != nil }), Username: n.Username, Name: n.Name,
+		Emails: []Email{{Address: n.Email, Verified: n.Verified}}, Roles: slices.Clone(n.Roles), Active: n.Active == nil || *n.Active,
+		Type: "user", Password: passwordDigest(n.Password), CreatedAt: now, UpdatedAt: now}
+	if len(u.Roles) == 0 {
+		u.Roles = []string{"user"}
+	}
+	w.users.put(u.ID, u)
+	if n.JoinDefaultChannels == nil || *n.JoinDefaultChannels {
+		for _, r := range w.rooms.all() {
+			if r.Default {
+				w.join(r, u, nil, now)
+			}
+		}
+	}
+	info := u.info()
+	return &info, nil
+}
+
+// DeleteUser is users.delete (delete-user, i.e. admins): the user, its login tokens and its
+// subscriptions go; rooms lose it from usersCount. [inferred: last-owner handling left out]
+func (w *World) DeleteUser(uid string, target UserSelector) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.can(uid, "delete-user", "") {
+		return errPermissionsRequired()
+	}
+	u := w.userByParams(target)
+	if u == nil {
+		return errInvalidUserParam()
+	}
+	for _, s := range w.subs.all() {
+		if s.U.ID != u.ID {
+			continue
+		}
+		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
+			r.UsersCount--
+		}
+		w.delSub(s)
+	}
+	w.users.del(u.ID)
+	return nil
+}
+
+// Info is /api/info's version: major.minor of the emulated version ("8.4").
+func (w *World) Info() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, _ := parseVersion(w.version)
+	return fmt.Sprintf("%d.%d", p[0], p[1])
+}
