@@ -1,0 +1,206 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Validator validates requests and responses against one OpenAPI document. Everything it needs
+// is computed once by NewValidator; it is safe for concurrent use.
+type Validator struct {
+	doc    *openapi3.T
+	router *router
+	opts   *openapi3filter.Options
+}
+
+// NewValidator prepares the route lookup and per-operation data of doc (which must be valid).
+func NewValidator(doc *openapi3.T) (*Validator, error) {
+	if doc == nil || doc.Paths == nil {
+		return nil, errNoDocument
+	}
+	rt, ops, err := newRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range ops {
+		o.coercion = coercionTable(o.kin.Operation)
+		o.hasBody = o.kin.Operation.RequestBody != nil && o.kin.Operation.RequestBody.Value != nil
+	}
+	return &Validator{
+		doc:    doc,
+		router: rt,
+		opts: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+			SkipSettingDefaults:   true,
+		},
+	}, nil
+}
+
+// Document returns the OpenAPI document the validator was built from.
+func (v *Validator) Document() *openapi3.T { return v.doc }
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errNoDocument = constError("spec: no document")
+
+// jsonHeader is the read-only header of the synthetic requests whose body is validated.
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
+// ValidateRequest checks r's path, query and body parameters against its operation. The body is
+// read as Rocket.Chat's parseBodyParams reads it (malformed JSON counts as {}), coerced like
+// Coerce, and validated; r.Body is then restored to the original bytes. Authentication is not
+// checked: that is the caller's job. Failures are a *ValidationError, or a route error
+// wrapping ErrNoRoute / ErrMethodNotAllowed.
+func (v *Validator) ValidateRequest(r *http.Request) error {
+	o, params, err := v.lookup(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	input := &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: o.kin, Options: v.opts,
+	}
+	var errs openapi3.MultiError
+	for _, p := range o.kin.PathItem.Parameters {
+		if ov := o.kin.Operation.Parameters; ov != nil && ov.GetByInAndName(p.Value.In, p.Value.Name) != nil {
+			continue
+		}
+		if err := openapi3filter.ValidateParameter(ctx, input, p.Value); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, p := range o.kin.Operation.Parameters {
+		if err := openapi3filter.ValidateParameter(ctx, input, p.Value); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if o.hasBody {
+		if err := v.validateBody(ctx, r, o, params); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return newValidationError(o.id, errs)
+}
+
+func (v *Validator) validateBody(ctx context.Context, r *http.Request, o *operation, params map[string]string) error {
+	raw, err := readBody(r)
+	if err != nil {
+		return &openapi3filter.RequestError{RequestBody: o.kin.Operation.RequestBody.Value, Reason: "reading failed", Err: err}
+	}
+	body := coerceBody(o.coercion, bodyParams(r.Header.Get("Content-Type"), raw))
+	synthetic := &http.Request{
+		Method: r.Method, URL: r.URL, Header: jsonHeader,
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+	}
+	input := &openapi3filter.RequestValidationInput{
+		Request: synthetic.WithContext(ctx), PathParams: params, Route: o.kin, Options: v.opts,
+	}
+	return openapi3filter.ValidateRequestBody(ctx, input, o.kin.Operation.RequestBody.Value)
+}
+
+// readBody reads r.Body and puts the same bytes back.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	raw, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(raw)), nil }
+	return raw, err
+}
+
+// bodyParams turns a raw body into the JSON the server's schema sees (reference §3.4):
+//   - application/json: the body; empty or malformed JSON counts as {};
+//   - application/x-www-form-urlencoded: an object of its fields [inferred], strings (one value)
+//     or arrays of strings (repeated keys);
+//   - multipart/form-data: {} [inferred: the mock reads no uploads];
+//   - anything else is text: empty counts as {}, otherwise the object of its characters
+//     ({"0":"a","1":"b",…}, JavaScript's spread of a string), cut at 64 characters [inferred].
+func bodyParams(contentType string, raw []byte) []byte {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt = ""
+	}
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		if len(bytes.TrimSpace(raw)) == 0 || !json.Valid(raw) {
+			return []byte("{}")
+		}
+		return raw
+	case mt == "application/x-www-form-urlencoded":
+		values, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return []byte("{}")
+		}
+		obj := make(map[string]any, len(values))
+		for k, vs := range values {
+			if len(vs) == 1 {
+				obj[k] = vs[0]
+			} else {
+				obj[k] = vs
+			}
+		}
+		out, _ := json.Marshal(obj)
+		return out
+	case mt == "multipart/form-data":
+		return []byte("{}")
+	}
+	if len(raw) == 0 {
+		return []byte("{}")
+	}
+	obj := map[string]string{}
+	i := 0
+	for _, r := range string(raw) {
+		if i == 64 {
+			break
+		}
+		obj[strconv.Itoa(i)] = string(r)
+		i++
+	}
+	out, _ := json.Marshal(obj)
+	return out
+}
+
+// ValidateResponse checks a response to req (status, Content-Type and body) against the
+// operation. A status the operation does not document is a problem. An absent Content-Type is
+// taken as application/json.
+func (v *Validator) ValidateResponse(req *http.Request, status int, header http.Header, body []byte) error {
+	o, params, err := v.lookup(req)
+	if err != nil {
+		return err
+	}
+	if header == nil || header.Get("Content-Type") == "" {
+		header = jsonHeader
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: o.kin, Options: v.opts,
+		},
+		Status:  status,
+		Header:  header,
+		Options: v.opts,
+	}
+	input.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(req.Context(), input); err != nil {
+		return newValidationError(o.id, openapi3.MultiError{err})
+	}
+	return nil
+}
