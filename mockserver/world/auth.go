@@ -14,6 +14,7 @@ type Credentials struct {
 	Email    string
 	Password string
 	Digest   string
+	Resume   string // an existing login token: logs in as its user, answering the same token
 }
 
 // Session is login's `data`: the user id, a fresh auth token and the user.
@@ -34,6 +35,9 @@ func errLogin(code, reason string) *Error {
 func (w *World) Login(c Credentials) (*Session, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if c.Resume != "" {
+		return w.resume(c.Resume)
+	}
 	u := w.findLoginUser(c)
 	if u == nil {
 		return nil, errLogin("Unauthorized", "Unauthorized")
@@ -51,6 +55,18 @@ func (w *World) Login(c Credentials) (*Session, error) {
 	token := w.randomString(43, secretAlphabet)
 	u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
 	return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
+}
+
+// resume is Meteor's resume login. An unknown token answers Meteor's 403 "You've been logged
+// out by the server. Please log in again." [inferred]
+func (w *World) resume(token string) (*Session, error) {
+	hashed := hashLoginToken(token)
+	for _, u := range w.users.all() {
+		if u.tokenIndex(hashed) >= 0 {
+			return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
+		}
+	}
+	return nil, errLogin("403", "You've been logged out by the server. Please log in again.")
 }
 
 func (w *World) findLoginUser(c Credentials) *User {

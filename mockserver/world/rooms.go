@@ -198,7 +198,8 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	}
 	u := w.userByParams(target)
 	if u == nil {
-		return nil, coded("error-empty-invite-list", "Cannot invite if no users are provided", nil)
+		// API.v1.failure('invalid-user-invite-list', 'Cannot invite if no users are provided')
+		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true}
 	}
 	callerSub := w.sub(r.ID, uid)
 	joined := callerSub != nil && !callerSub.Banned()
@@ -255,16 +256,21 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 	return &m, nil
 }
 
-// RoomInfo is rooms.info. An unknown or inaccessible room answers
-// API.v1.failure('not-allowed', 'Not Allowed'): {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
+// RoomInfo is rooms.info (findRoomByIdOrName, archived rooms allowed): no room parameter is
+// error-roomid-param-not-provided, an unknown room error-room-not-found, and a room the caller
+// cannot access API.v1.failure('not-allowed', 'Not Allowed'):
+// {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if sel.ID == "" && sel.Name == "" {
-		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
 	r := w.roomBySelector(sel)
-	if r == nil || !w.canAccess(r, uid) {
+	if r == nil {
+		return nil, errRoomNotFound("channel")
+	}
+	if !w.canAccess(r, uid) {
 		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true}
 	}
 	return r.clone(), nil

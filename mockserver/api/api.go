@@ -1,0 +1,214 @@
+// Package api serves the Rocket.Chat 8.4.0 REST surface of one mock world (paths beginning
+// /api/): it authenticates, validates requests against spec/openapi.yaml, calls the world's
+// rules, renders Rocket.Chat's answers and error envelopes, and checks its own answers against
+// the contract.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/rcinvite/rcinvite/mockserver/world"
+	"github.com/rcinvite/rcinvite/spec"
+)
+
+// MaxBodyBytes is the largest request body served; larger ones answer 413.
+const MaxBodyBytes = 1 << 20
+
+// Options configure the handler. The zero value validates against spec.Default(), logs
+// contract violations without failing the request, and logs to slog.Default().
+type Options struct {
+	Validator *spec.Validator // nil = spec.Default()
+	Strict    bool            // an off-contract answer becomes a 500 naming the violation
+	Logger    *slog.Logger    // nil = slog.Default()
+}
+
+// Handler serves one world's REST routes.
+type Handler struct {
+	world  *world.World
+	v      *spec.Validator
+	strict bool
+	log    *slog.Logger
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the REST handler of w.
+func New(w *world.World, o Options) http.Handler {
+	h := &Handler{world: w, v: o.Validator, strict: o.Strict, log: o.Logger}
+	if h.v == nil {
+		h.v = spec.Default()
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	return h
+}
+
+// call is one request on its way through the pipeline.
+type call struct {
+	r      *http.Request
+	route  *spec.Route
+	userID string // the authenticated caller ("" on unsecured routes)
+	token  string
+	params []byte // the JSON body after coercion ({} when absent or malformed)
+}
+
+// decode reads the (already validated) body params into dst; a body that is not a JSON
+// object leaves dst as it is.
+func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
+
+// ServeHTTP answers one request, in this order:
+//  1. Route lookup against the contract: an unknown path or method answers 404
+//     {"success":false,"error":"Not found"} [inferred].
+//  2. Authentication for secured operations (X-User-Id + X-Auth-Token): 401 with the exact
+//     "You must be logged in to do this." body, before any body handling.
+//  3. The body is read up to MaxBodyBytes: larger answers 413 error-payload-too-large.
+//  4. The request is validated (after Ajv-style coercion): 400 invalid-params for the body,
+//     error-invalid-params for the query, with Ajv's messages joined by "\n".
+//  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
+//     envelope (render.go), in one place.
+//  6. The answer is validated against the contract: in Strict mode a violation answers 500
+//     error-contract-violation; otherwise it is logged and the answer sent as it is.
+//
+// A panic anywhere answers a 500 envelope and is logged; it is a bug, never a behaviour.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			writeJSON(w, http.StatusInternalServerError, errorBody("internal error", "error-internal"))
+		}
+	}()
+	a := h.answer(w, r)
+	writeJSON(w, a.status, a.body)
+}
+
+// reply is a status and JSON body to send.
+type reply struct {
+	status int
+	body   []byte
+}
+
+// answer runs the pipeline and returns the reply to send.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
+	route, err := h.v.FindRoute(r)
+	if err != nil {
+		return reply{http.StatusNotFound, mustJSON(map[string]any{"success": false, "error": "Not found"})}
+	}
+	c := &call{r: r, route: route}
+	if route.Secured {
+		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
+		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
+			return h.checked(r, renderError(err))
+		}
+	}
+	raw, err := readBody(w, r)
+	if err != nil {
+		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
+			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
+	}
+	if err := h.v.ValidateRequest(r); err != nil {
+		return h.checked(r, invalidParams(err))
+	}
+	if c.params, err = h.v.Coerce(r, jsonParams(r.Header.Get("Content-Type"), raw)); err != nil {
+		return h.checked(r, invalidParams(err))
+	}
+	op := operations[route.OperationID]
+	if op == nil {
+		h.log.Error("operation without handler", "operation", route.OperationID)
+		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
+	}
+	return h.checked(r, render(op(h.world, c)))
+}
+
+// checked validates an answer against the contract (step 6).
+func (h *Handler) checked(r *http.Request, a reply) reply {
+	header := http.Header{"Content-Type": {"application/json"}}
+	if err := h.v.ValidateResponse(r, a.status, header, a.body); err != nil {
+		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
+		if h.strict {
+			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
+		}
+	}
+	return a
+}
+
+// readBody reads at most MaxBodyBytes of the body and puts the bytes back for validation.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return raw, nil
+}
+
+// jsonParams turns the body into the JSON object the operation reads: a JSON body as it is,
+// a form body as an object of its fields [inferred], anything else as {} (validation has
+// already refused what the server would refuse).
+func jsonParams(contentType string, raw []byte) []byte {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		values, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return []byte("{}")
+		}
+		obj := make(map[string]any, len(values))
+		for k, vs := range values {
+			if len(vs) == 1 {
+				obj[k] = vs[0]
+			} else {
+				obj[k] = vs
+			}
+		}
+		return mustJSON(obj)
+	case json.Valid(raw) && bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")):
+		return raw
+	}
+	return []byte("{}")
+}
+
+// invalidParams renders a request validation failure: invalid-params for the body,
+// error-invalid-params for the query and path (the http-router's query validation).
+func invalidParams(err error) reply {
+	var ve *spec.ValidationError
+	if !errors.As(err, &ve) {
+		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+	}
+	code := "invalid-params"
+	if ve.In == "query" || ve.In == "path" {
+		code = "error-invalid-params"
+	}
+	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
+}
+
+func errorBody(message, errorType string) []byte {
+	return mustJSON(map[string]any{"success": false, "error": message, "errorType": errorType})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// mustJSON marshals values the package builds itself (maps of strings, bools and numbers).
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("api: marshal %T: %v", v, err))
+	}
+	return b
+}

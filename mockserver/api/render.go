@@ -1,0 +1,81 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/rcinvite/rcinvite/mockserver/world"
+)
+
+// bare marks an answer sent as it is, without the success flag (removeInvite's `true`,
+// listInvites' array: API.v1.success on a non-object does not add it).
+type bare struct{ v any }
+
+// render turns an operation's result into the status and body Rocket.Chat answers:
+// API.v1.success(v) (v's fields plus "success":true), or the error's envelope.
+func render(v any, err error) reply {
+	if err != nil {
+		return renderError(err)
+	}
+	if b, ok := v.(bare); ok {
+		return reply{http.StatusOK, mustJSON(b.v)}
+	}
+	return reply{http.StatusOK, withSuccess(mustJSON(v))}
+}
+
+// withSuccess appends "success":true to a JSON object.
+func withSuccess(obj []byte) []byte {
+	obj = bytes.TrimSpace(obj)
+	if len(obj) < 2 || obj[0] != '{' {
+		return obj
+	}
+	body := bytes.TrimSpace(obj[1 : len(obj)-1])
+	out := make([]byte, 0, len(obj)+16)
+	out = append(out, '{')
+	out = append(out, body...)
+	if len(body) > 0 {
+		out = append(out, ',')
+	}
+	return append(out, `"success":true}`...)
+}
+
+// renderError is the one place a *world.Error becomes Rocket.Chat's envelope (§3.1, §3.2).
+// Any other error is a bug: it answers 500.
+func renderError(err error) reply {
+	var e *world.Error
+	if !errors.As(err, &e) {
+		return reply{http.StatusInternalServerError, errorBody("internal error: "+err.Error(), "error-internal")}
+	}
+	body := map[string]any{"success": false}
+	switch {
+	case e.Legacy:
+		body["status"] = "error"
+		body["message"] = e.Reason
+		body["error"] = legacyCode(e.Code)
+		if e.Details != nil {
+			body["details"] = e.Details
+		}
+	case e.Plain:
+		body["error"] = e.Reason
+		if e.Code != "" {
+			body["errorType"] = e.Code
+		}
+	default:
+		body["error"] = e.Error()
+		body["errorType"] = e.Code
+		if len(e.Details) > 0 {
+			body["details"] = e.Details
+		}
+	}
+	return reply{e.HTTPStatus(), mustJSON(body)}
+}
+
+// legacyCode renders Meteor's numeric error codes (login's 403) as JSON numbers.
+func legacyCode(code string) any {
+	if n, err := strconv.Atoi(code); err == nil {
+		return n
+	}
+	return code
+}
