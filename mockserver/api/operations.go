@@ -144,7 +144,9 @@ type roomRefBody struct {
 	Username string `json:"username"`
 }
 
-func (b roomRefBody) room() world.RoomSelector { return world.RoomSelector{ID: b.RoomID, Name: b.RoomName} }
+func (b roomRefBody) room() world.RoomSelector {
+	return world.RoomSelector{ID: b.RoomID, Name: b.RoomName}
+}
 
 func (b roomRefBody) user() world.UserSelector {
 	return world.UserSelector{ID: b.UserID, Username: b.Username}
