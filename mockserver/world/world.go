@@ -134,10 +134,10 @@ func (w *World) checksBansOnInvite() bool {
 	return p[0] > 8 || (p[0] == 8 && p[1] >= 4)
 }
 
-// Reset puts the world back to its fixtures and its clock back to real time. Fixture invites
-// are dated relative to the moment of the reset (createdAt = now - age). The version is kept.
+// Reset puts the world's data back to its fixtures. Fixture invites are dated relative to
+// the clock's now at the reset (createdAt = now - age). The version and the clock are kept:
+// resume the clock first for a reset to real time.
 func (w *World) Reset() error {
-	w.clock.Resume()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.load(w.fixtures)
