@@ -33,7 +33,7 @@ func newWorld(t *testing.T, version string) *World {
 // failure describes an expected error: a coded one by Code, a plain one by its text.
 type failure struct {
 	code, plain, field string
-	status          int
+	status             int
 }
 
 func (f failure) check(t *testing.T, err error) {
@@ -265,8 +265,8 @@ func TestMaxUsesIsEnforced(t *testing.T) {
 
 func TestConcurrentRedemptionsRespectMaxUses(t *testing.T) {
 	set := &fixtures.Set{
-		Users: []fixtures.User{{ID: "owner", Username: "owner", Roles: []string{"user"}}},
-		Rooms: []fixtures.Room{{ID: "R", T: "p", Name: "r", Owner: "owner"}},
+		Users:   []fixtures.User{{ID: "owner", Username: "owner", Roles: []string{"user"}}},
+		Rooms:   []fixtures.Room{{ID: "R", T: "p", Name: "r", Owner: "owner"}},
 		Invites: []fixtures.Invite{{Token: "Five55", Room: "R", Creator: "owner", MaxUses: 5}},
 	}
 	for i := range 200 {
