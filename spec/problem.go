@@ -23,6 +23,10 @@ type Problem struct {
 	Field   string // dotted path of the offending value ("token", "room._id"); "" for the whole body
 	Rule    string // the schema keyword: required, additionalProperties, type, enum, minLength, oneOf, status, …
 	Message string // Ajv's wording, e.g. "must have required property 'token'"
+	// ErrorType is set when the real server does not reject this value in its body validation
+	// but later, in the handler, with its own error (the schema's x-rocketchat-errortype), e.g.
+	// findOrCreateInvite's days 3 → invalid-number-of-days after the permission and room checks.
+	ErrorType string
 }
 
 var _ error = (*ValidationError)(nil)
@@ -50,6 +54,19 @@ func (e *ValidationError) Error() string {
 		b.WriteString(p.Message)
 	}
 	return b.String()
+}
+
+// InvalidParams reports whether the server itself rejects the request in body/query
+// validation (invalid-params): some problem has no ErrorType. When it is false, every problem
+// is checked later by the server's handler, so a mock must run its rules to answer the same
+// error in the same order.
+func (e *ValidationError) InvalidParams() bool {
+	for _, p := range e.Problems {
+		if p.ErrorType == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // AjvMessage joins the problems' messages with "\n", as Rocket.Chat builds the `error` text of
@@ -166,6 +183,17 @@ func (c *collector) addResponse(err *openapi3filter.ResponseError) {
 }
 
 func (c *collector) addSchema(err *openapi3.SchemaError, in, prefix string) {
+	before := len(c.problems)
+	c.addSchemaProblem(err, in, prefix)
+	if err.Schema == nil || len(c.problems) != before+1 {
+		return
+	}
+	if code, ok := err.Schema.Extensions["x-rocketchat-errortype"].(string); ok {
+		c.problems[before].ErrorType = code
+	}
+}
+
+func (c *collector) addSchemaProblem(err *openapi3.SchemaError, in, prefix string) {
 	field := joinField(prefix, strings.Join(err.JSONPointer(), "."))
 	s := err.Schema
 	if s == nil {
