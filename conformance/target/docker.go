@@ -1,0 +1,71 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// dockerEnv sets what testcontainers needs on these machines unless the caller chose
+// otherwise: no reaper (its image cannot be pulled) and traffic aimed at this machine.
+func dockerEnv() {
+	setenvDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+	setenvDefault("TESTCONTAINERS_HOST_OVERRIDE", "localhost")
+}
+
+// dockerUnavailable returns why containers from images cannot run here ("" when they can):
+// no Docker engine answers, or an image is not present locally. Targets never pull: a missing
+// image would make testcontainers retry a pull for up to 15 minutes. Some testcontainers paths
+// panic without an engine, so the probe runs under recover.
+func dockerUnavailable(ctx context.Context, images ...string) (reason string) {
+	defer func() {
+		if r := recover(); r != nil {
+			reason = fmt.Sprintf("no usable Docker engine (testcontainers panicked: %v)", r)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(tclog.NewNoopLogger()))
+	if err != nil {
+		return "no Docker engine: " + err.Error()
+	}
+	defer p.Close()
+	if _, err := p.Client().Info(ctx, client.InfoOptions{}); err != nil {
+		return "no Docker engine answers: " + err.Error()
+	}
+	for _, img := range images {
+		if _, err := p.Client().ImageInspect(ctx, img); err != nil {
+			if errdefs.IsNotFound(err) {
+				return fmt.Sprintf("image %s is not present locally (targets never pull; build or pull it first)", img)
+			}
+			return fmt.Sprintf("inspect image %s: %v", img, err)
+		}
+	}
+	return ""
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// terminate is a Stop step that removes a container.
+func terminate(c *testcontainers.DockerContainer) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if c == nil {
+			return nil
+		}
+		return c.Terminate(ctx)
+	}
+}
