@@ -1,0 +1,349 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/spec"
+)
+
+// sandboxPlaceholder in a fuzzed path stands for the id of a sandbox that exists.
+const sandboxPlaceholder = "{sb}"
+
+// fuzzInput is one request the fuzzer builds.
+type fuzzInput struct {
+	method, target, contentType, userID, authToken, authorization string
+	declaredLength                                                int64 // -1: unknown (chunked); otherwise the Content-Length sent
+	remote                                                        bool  // from a non-loopback address
+	body                                                          []byte
+}
+
+// fuzzSeeds are real requests: every family of path, with and without auth, good and bad bodies.
+var fuzzSeeds = []fuzzInput{
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", userID: "alice", authToken: "alice-token", body: []byte(`{"token":"Forevr"}`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", userID: "bob", authToken: "bob-token", body: []byte(`{"token":"PrjXok"}`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", userID: "carol", authToken: "carol-token", body: []byte(`{"token":"PrjXok"}`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", body: []byte(`{"token":"PrjXok"}`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", userID: "alice", authToken: "alice-token", body: []byte(`{"token":`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "text/plain", userID: "alice", authToken: "alice-token", body: []byte(`token=Expird`)},
+	{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json", userID: "alice", authToken: "alice-token", declaredLength: 40, body: []byte(`{"token":"MaxedX"}`)},
+	{method: "POST", target: "/api/v1/validateInviteToken", contentType: "application/json", body: []byte(`{"token":"PrjXok","x":1}`)},
+	{method: "POST", target: "/api/v1/validateInviteToken", contentType: "application/json", body: []byte(`{"token":12}`)},
+	{method: "POST", target: "/api/v1/findOrCreateInvite", contentType: "application/json", userID: adminID, authToken: adminToken, body: []byte(`{"rid":"ProjectX","days":"7","maxUses":10}`)},
+	{method: "GET", target: "/api/v1/listInvites", userID: adminID, authToken: adminToken},
+	{method: "DELETE", target: "/api/v1/removeInvite/PrjXok", userID: adminID, authToken: adminToken},
+	{method: "POST", target: "/api/v1/rooms.banUser", contentType: "application/json", userID: adminID, authToken: adminToken, body: []byte(`{"roomId":"ProjectX","username":"alice"}`)},
+	{method: "POST", target: "/api/v1/rooms.unbanUser", contentType: "application/json", userID: adminID, authToken: adminToken, body: []byte(`{"roomId":"ProjectX","userId":"carol"}`)},
+	{method: "GET", target: "/api/v1/rooms.bannedUsers?roomId=ProjectX&count=-1&offset=x", userID: "alice", authToken: "alice-token"},
+	{method: "POST", target: "/api/v1/login", contentType: "application/json", body: []byte(`{"user":"alice","password":"rocket.chat"}`)},
+	{method: "POST", target: "/api/v1/login", contentType: "application/json", body: []byte(`{"user":"alice","password":{"digest":"00","algorithm":"sha-256"}}`)},
+	{method: "GET", target: "/api/v1/me", userID: "alice", authToken: "wrong"},
+	{method: "GET", target: "/api/info"},
+	{method: "GET", target: "/api/v1/channels.members?roomId=GENERAL", userID: "bob", authToken: "bob-token"},
+	{method: "POST", target: "/api/v1/users.create", contentType: "application/json", userID: adminID, authToken: adminToken, body: []byte(`{"email":"d@x.io","name":"D","password":"p","username":"d"}`)},
+	{method: "PUT", target: "/api/v1/useInviteToken", declaredLength: -1, body: []byte(`{}`)},
+	{method: "POST", target: "/sandboxes/" + sandboxPlaceholder + "/api/v1/useInviteToken", contentType: "application/json", userID: "bob", authToken: "bob-token", body: []byte(`{"token":"PrjXok"}`)},
+	{method: "GET", target: "/sandboxes/sb-unknown/api/info"},
+	{method: "GET", target: "/sandboxes//api/info"},
+	{method: "POST", target: "/_mock/reset?sandbox=" + sandboxPlaceholder},
+	{method: "PUT", target: "/_mock/clock", contentType: "application/json", body: []byte(`{"advance":"25h"}`)},
+	{method: "PUT", target: "/_mock/clock", contentType: "application/json", body: []byte(`{"freeze":"2026-01-01T00:00:00Z","resume":true}`)},
+	{method: "POST", target: "/_mock/sandboxes", contentType: "application/json", body: []byte(`{"emulate":"8.3.0","latency":"1ms","fixtures":"empty"}`)},
+	{method: "DELETE", target: "/_mock/sandboxes/" + sandboxPlaceholder},
+	{method: "PUT", target: "/_mock/settings?sandbox=nope", contentType: "application/json", body: []byte(`{"emulate":"9.0.0"}`)},
+	{method: "PUT", target: "/_mock/state", contentType: "application/json", body: []byte(`{"users":[{"_id":""}]}`)},
+	{method: "GET", target: "/_mock/requests?limit=abc&status=200"},
+	{method: "GET", target: "/_mock/state", remote: true},
+	{method: "GET", target: "/_mock/state", authorization: "Bearer x"},
+	{method: "GET", target: "/livez"},
+	{method: "GET", target: "/%2e%2e/api/info"},
+}
+
+func FuzzServer(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s.method, s.target, s.contentType, s.userID, s.authToken, s.authorization, s.declaredLength, s.remote, s.body)
+	}
+	f.Fuzz(func(t *testing.T, method, target, contentType, userID, authToken, authorization string,
+		declaredLength int64, remote bool, body []byte) {
+		in := fuzzInput{method, target, contentType, userID, authToken, authorization, declaredLength, remote, body}
+		srv, err := mockserver.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sandbox := ""
+		if strings.Contains(target, sandboxPlaceholder) {
+			sandbox = openSandbox(t, srv)
+			in.target = strings.ReplaceAll(target, sandboxPlaceholder, sandbox)
+		}
+		req, ok := in.request()
+		if !ok {
+			return // net/http would refuse it before any handler runs
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		checkAnswer(t, req, sandbox, rec.Code, rec.Header(), rec.Body.Bytes())
+	})
+}
+
+// openSandbox opens a sandbox with the default fixtures and returns its id.
+func openSandbox(t *testing.T, h http.Handler) string {
+	t.Helper()
+	e := mustServe(t, h, http.StatusCreated, http.MethodPost, "/_mock/sandboxes", "", "", "")
+	var sb struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(e.body, &sb); err != nil || sb.ID == "" {
+		t.Fatalf("%s: no sandbox id", e)
+	}
+	return sb.ID
+}
+
+// request builds the request as net/http's server would hand it to a handler; false when the
+// server would have refused it on the wire (bad method, target or header).
+func (in fuzzInput) request() (*http.Request, bool) {
+	if !validToken(in.method) {
+		return nil, false
+	}
+	u, err := url.ParseRequestURI(in.target)
+	if err != nil || !strings.HasPrefix(in.target, "/") {
+		return nil, false
+	}
+	h := http.Header{}
+	for k, v := range map[string]string{"Content-Type": in.contentType, "X-User-Id": in.userID,
+		"X-Auth-Token": in.authToken, "Authorization": in.authorization} {
+		if v == "" {
+			continue
+		}
+		if !validHeaderValue(v) {
+			return nil, false
+		}
+		h.Set(k, v)
+	}
+	var body io.Reader = bytes.NewReader(in.body)
+	length := in.declaredLength
+	switch {
+	case length < 0:
+		length = -1
+	case length == 0:
+		length = int64(len(in.body))
+	case length < int64(len(in.body)):
+		body = io.LimitReader(body, length)
+	case length > int64(len(in.body)):
+		body = io.MultiReader(body, failingReader{}) // the client went away mid-body
+	}
+	if length < 0 {
+		h.Set("Transfer-Encoding", "chunked")
+	}
+	r := &http.Request{Method: in.method, URL: u, RequestURI: in.target, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(body), ContentLength: length, Host: "127.0.0.1:3000", RemoteAddr: "127.0.0.1:40000"}
+	if length < 0 {
+		r.TransferEncoding = []string{"chunked"}
+	}
+	if in.remote {
+		r.RemoteAddr = "192.0.2.7:40000" // TEST-NET-1: no packet is sent, the request is in-process
+	}
+	return r, true
+}
+
+type failingReader struct{}
+
+func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// validToken reports whether s is an HTTP token (RFC 9110), as a method must be.
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether net/http's server would accept v as a header value.
+func validHeaderValue(v string) bool {
+	for _, c := range []byte(v) {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return v == strings.TrimSpace(v)
+}
+
+// checkAnswer holds every answer to the invariants: no 5xx, and on the contract: spec.Default()
+// for Rocket.Chat API paths (sandbox prefix stripped), spec.Control() for /_mock/; paths the
+// contracts do not know answer 404 (or 405) with a JSON error envelope.
+func checkAnswer(t *testing.T, req *http.Request, sandbox string, status int, header http.Header, body []byte) {
+	t.Helper()
+	if status >= 500 {
+		t.Fatalf("%s %s answered %d: %s", req.Method, req.URL, status, body)
+	}
+	path := req.URL.Path
+	v := spec.Default()
+	switch {
+	case strings.HasPrefix(path, "/_mock/"):
+		v = spec.Control()
+	case sandbox != "" && strings.HasPrefix(path, "/sandboxes/"+sandbox+"/"):
+		r2 := req.Clone(req.Context())
+		r2.URL.Path = strings.TrimPrefix(path, "/sandboxes/"+sandbox)
+		r2.URL.RawPath = ""
+		req = r2
+	case path == "/livez" && status == http.StatusOK:
+		return
+	case !strings.HasPrefix(path, "/api/"):
+		checkErrorEnvelope(t, req, status, body)
+		return
+	}
+	if _, err := v.FindRoute(req); errors.Is(err, spec.ErrNoRoute) || errors.Is(err, spec.ErrMethodNotAllowed) {
+		checkErrorEnvelope(t, req, status, body)
+		return
+	}
+	if err := v.ValidateResponse(req, status, header, body); err != nil {
+		t.Fatalf("%s %s answered %d off the contract: %v\n%s", req.Method, req.URL, status, err, body)
+	}
+}
+
+// checkErrorEnvelope: an answer outside the contract is 404 or 405 {"success":false,"error":...}.
+func checkErrorEnvelope(t *testing.T, req *http.Request, status int, body []byte) {
+	t.Helper()
+	var env struct {
+		Success *bool  `json:"success"`
+		Error   string `json:"error"`
+	}
+	if (status != http.StatusNotFound && status != http.StatusMethodNotAllowed) ||
+		json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.Error == "" {
+		t.Fatalf("%s %s (no operation in the contract) answered %d %s, want 404/405 with a JSON error envelope",
+			req.Method, req.URL, status, body)
+	}
+}
+
+func TestBodyOverOneMiBAnswers413WithRocketChatEnvelope(t *testing.T) {
+	srv, err := mockserver.New(mockserver.WithStrict(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := append([]byte(`{"token":"`), bytes.Repeat([]byte("a"), 1<<20)...)
+	big = append(big, `"}`...)
+	for _, declared := range []bool{true, false} {
+		in := fuzzInput{method: "POST", target: "/api/v1/useInviteToken", contentType: "application/json",
+			userID: "alice", authToken: "alice-token", body: big}
+		if !declared {
+			in.declaredLength = -1
+		}
+		req, _ := in.request()
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("body of %d bytes (Content-Length sent: %v) answered %d %s, want 413", len(big), declared, rec.Code, rec.Body)
+		}
+		var env struct {
+			Success *bool  `json:"success"`
+			Error   string `json:"error"`
+		}
+		if json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.Success == nil || *env.Success || env.Error == "" {
+			t.Fatalf("413 body %s is not Rocket.Chat's {success:false, error} envelope", rec.Body)
+		}
+		checkAnswer(t, req, "", rec.Code, rec.Header(), rec.Body.Bytes())
+	}
+}
+
+func TestMalformedJSONAnswers400InvalidParams(t *testing.T) {
+	srv, err := mockserver.New(mockserver.WithStrict(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{`{"token":`, `{token: "PrjXok"}`, `[`, "\x00\xff", `{"token":"PrjXok"}}`} {
+		e := newExchange(http.MethodPost, "/api/v1/useInviteToken", body, "alice", "alice-token").run(srv)
+		if e.status != http.StatusBadRequest || e.errorType() != "invalid-params" {
+			t.Errorf("%s: want 400 invalid-params", e)
+		}
+		checkAnswer(t, e.req, "", e.status, http.Header{"Content-Type": {"application/json"}}, e.body)
+	}
+}
+
+// TestSlowClientIsCutOffByReadHeaderTimeout runs the rcmock binary and trickles a request's
+// headers one line at a time without ever ending them: the server must close the connection
+// (its ReadHeaderTimeout is 5 s) well before the client would be done (60 lines, 30 s).
+func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
+	addr := startRcmock(t)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /api/info HTTP/1.1\r\nHost: "+addr+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		_, err := conn.Read(make([]byte, 1)) // the server says nothing until it hangs up
+		closed <- err
+	}()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for i := range 60 {
+		select {
+		case err := <-closed:
+			if err == nil {
+				t.Fatal("the server answered a request whose headers never ended")
+			}
+			t.Logf("cut off after %d header lines: %v", i, err)
+			return
+		case <-tick.C:
+			_, _ = io.WriteString(conn, "X-Slow: 1\r\n") // fails once the server has hung up
+		}
+	}
+	t.Fatal("the server kept a connection open for 30 s of trickled headers")
+}
+
+// startRcmock builds rcmock, starts it on a free loopback port and waits for its first answer.
+func startRcmock(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build rcmock: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "rcmock")
+	if out, err := exec.Command(gobin, "build", "-o", bin, "./cmd/rcmock").CombinedOutput(); err != nil {
+		t.Fatalf("build rcmock: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	// rcmock logs `level=INFO msg=listening addr=127.0.0.1:PORT ...` once it listens.
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), " addr="); ok && strings.Contains(sc.Text(), "msg=listening") {
+			addr, _, _ := strings.Cut(rest, " ")
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			return addr
+		}
+	}
+	t.Fatalf("rcmock exited without listening: %v", sc.Err())
+	return ""
+}
