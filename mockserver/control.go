@@ -1,0 +1,472 @@
+package mockserver
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/world"
+	"github.com/rcinvite/rcinvite/spec"
+)
+
+// controlBodyLimit bounds control request bodies (an exported world state is the largest).
+const controlBodyLimit = 32 << 20
+
+// controlError is the control API's error body.
+type controlError struct {
+	Success   bool   `json:"success"`
+	Error     string `json:"error"`
+	ErrorType string `json:"errorType"`
+}
+
+// answer is what a control operation returns: a status and a body to encode.
+type answer struct {
+	status int
+	body   any
+}
+
+func ok(v any) answer { return answer{http.StatusOK, v} }
+
+func fail(status int, code, format string, args ...any) answer {
+	return answer{status, controlError{Error: fmt.Sprintf(format, args...), ErrorType: code}}
+}
+
+func invalidParams(format string, args ...any) answer {
+	return fail(http.StatusBadRequest, "error-invalid-params", format, args...)
+}
+
+var success = map[string]bool{"success": true}
+
+// controlCall is one control request after access, routing and validation.
+type controlCall struct {
+	r     *http.Request
+	route *spec.Route
+	body  []byte
+	sb    *sandbox // the world the call acts on (sandbox query parameter; nil for sandbox-level calls)
+}
+
+// controlOps maps the operationIds of spec/mock-control.yaml to their implementations.
+// worldScoped operations take the sandbox query parameter.
+var controlOps = map[string]struct {
+	worldScoped bool
+	run         func(*Server, *controlCall) answer
+}{
+	"reset":         {true, (*Server).reset},
+	"getClock":      {true, (*Server).getClock},
+	"setClock":      {true, (*Server).setClock},
+	"listSandboxes": {false, (*Server).listSandboxes},
+	"createSandbox": {false, (*Server).createSandbox},
+	"deleteSandbox": {false, (*Server).deleteSandbox},
+	"getSettings":   {true, (*Server).getSettings},
+	"setSettings":   {true, (*Server).setSettings},
+	"exportState":   {true, (*Server).exportState},
+	"importState":   {true, (*Server).importState},
+	"listRequests":  {true, (*Server).listRequests},
+	"clearRequests": {true, (*Server).clearRequests},
+}
+
+// serveControl answers a /_mock/ request and returns the sandbox it concerned. Order:
+//
+//  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
+//     error-control-unauthorized); without one, only loopback clients, judged by r.RemoteAddr
+//     alone, are served (else 403 error-control-forbidden).
+//  2. Route in spec/mock-control.yaml: unknown path 404 error-not-found, other method 405
+//     error-method-not-allowed.
+//  3. Body: at most 32 MiB (413 error-too-large) and JSON when present, whatever its
+//     Content-Type (400 error-invalid-params).
+//  4. Query and body validated against the contract (400 error-invalid-params naming the field).
+//  5. The sandbox query parameter picks the world (404 error-sandbox-not-found).
+//  6. The operation runs.
+//  7. The answer is validated against the contract; off-contract it becomes 500
+//     error-contract-violation in strict mode and a warning otherwise.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
+	sandboxID := r.URL.Query().Get("sandbox")
+	if a, denied := s.checkAccess(r); denied {
+		writeJSON(w, a.status, a.body)
+		return sandboxID
+	}
+	route, err := s.control.FindRoute(r)
+	switch {
+	case errors.Is(err, spec.ErrMethodNotAllowed):
+		a := fail(http.StatusMethodNotAllowed, "error-method-not-allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
+		writeJSON(w, a.status, a.body)
+		return sandboxID
+	case err != nil:
+		a := fail(http.StatusNotFound, "error-not-found", "no control operation at %s", r.URL.Path)
+		writeJSON(w, a.status, a.body)
+		return sandboxID
+	}
+	a := s.runControl(r, route, sandboxID)
+	s.writeControl(w, r, a)
+	return sandboxID
+}
+
+// runControl performs steps 3 to 6 of serveControl.
+func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string) answer {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, controlBodyLimit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fail(http.StatusRequestEntityTooLarge, "error-too-large", "body larger than %d bytes", controlBodyLimit)
+		}
+		return invalidParams("read body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+		return invalidParams("body is not valid JSON")
+	}
+	// The control API reads JSON whatever the Content-Type says (curl -d sends a form type).
+	r = r.Clone(r.Context())
+	r.Header.Set("Content-Type", "application/json")
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := s.control.ValidateRequest(r); err != nil {
+		return invalidParams("%v", err)
+	}
+	op, known := controlOps[route.OperationID]
+	if !known {
+		return fail(http.StatusNotFound, "error-not-found", "no control operation at %s", r.URL.Path)
+	}
+	call := &controlCall{r: r, route: route, body: body}
+	if op.worldScoped {
+		sb, found := s.lookup(sandboxID)
+		if !found {
+			return answer{http.StatusNotFound, sandboxNotFound(sandboxID)}
+		}
+		call.sb = sb
+	}
+	return op.run(s, call)
+}
+
+// writeControl encodes a, checks it against the contract (step 7) and writes it.
+func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) {
+	body, err := json.Marshal(a.body)
+	if err != nil {
+		a = fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: encode answer: %v", err)
+		body, _ = json.Marshal(a.body)
+	}
+	header := http.Header{"Content-Type": {"application/json"}}
+	if err := s.control.ValidateResponse(r, a.status, header, body); err != nil {
+		if s.cfg.strict {
+			writeJSON(w, http.StatusInternalServerError, controlError{
+				Error:     "contract violation: " + err.Error(),
+				ErrorType: "error-contract-violation",
+			})
+			return
+		}
+		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	writeBody(w, a.status, body)
+}
+
+// checkAccess applies the control API's access rule (step 1 of serveControl).
+func (s *Server) checkAccess(r *http.Request) (answer, bool) {
+	if tok := s.cfg.controlToken; tok != "" {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(tok)) != 1 {
+			return fail(http.StatusUnauthorized, "error-control-unauthorized", "control API needs Authorization: Bearer <control token>"), true
+		}
+		return answer{}, false
+	}
+	if !isLoopback(r.RemoteAddr) {
+		return fail(http.StatusForbidden, "error-control-forbidden",
+			"control API only answers loopback clients (start rcmock with --control-token to open it)"), true
+	}
+	return answer{}, false
+}
+
+// isLoopback reports whether a RemoteAddr ("ip:port") is a loopback address. Forwarding
+// headers are deliberately ignored: any client can write them.
+func isLoopback(remoteAddr string) bool {
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	return ap.Addr().Unmap().IsLoopback()
+}
+
+// reset puts a world back to its fixtures and its clock to real time (the world keeps its
+// emulated version, a setting), and clears its journal.
+func (s *Server) reset(c *controlCall) answer {
+	// Resume first: the world stamps fixture invites relative to its clock as it reloads them.
+	c.sb.world.Clock().Resume()
+	if err := c.sb.world.Reset(); err != nil {
+		return fail(http.StatusInternalServerError, "error-invalid-state", "reset: %v", err)
+	}
+	c.sb.journal.clear()
+	return ok(success)
+}
+
+// clockAnswer is the body of GET and PUT /_mock/clock.
+type clockAnswer struct {
+	Now     string `json:"now"`
+	Frozen  bool   `json:"frozen"`
+	Offset  string `json:"offset"`
+	Success bool   `json:"success"`
+}
+
+func clockOf(sb *sandbox) answer {
+	st := sb.world.Clock().State()
+	return ok(clockAnswer{Now: st.Now.UTC().Format(time.RFC3339Nano), Frozen: st.Frozen, Offset: st.Offset.String(), Success: true})
+}
+
+func (s *Server) getClock(c *controlCall) answer { return clockOf(c.sb) }
+
+// earliest and latest bound the time a world's clock may show, so that every date it stamps
+// stays representable in RFC 3339 and JSON. [inferred]
+var (
+	earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+func (s *Server) setClock(c *controlCall) answer {
+	var change struct {
+		Freeze  *string `json:"freeze"`
+		Advance *string `json:"advance"`
+		Resume  *bool   `json:"resume"`
+	}
+	if err := json.Unmarshal(c.body, &change); err != nil {
+		return invalidParams("body: %v", err)
+	}
+	clock := c.sb.world.Clock()
+	switch {
+	case change.Freeze != nil && change.Advance == nil && change.Resume == nil:
+		at, err := time.Parse(time.RFC3339Nano, *change.Freeze)
+		if err != nil {
+			return invalidParams("freeze: not an RFC 3339 time: %q", *change.Freeze)
+		}
+		if at.Before(earliest) || at.After(latest) {
+			return invalidParams("freeze: must lie between %s and %s", earliest.Format(time.DateOnly), latest.Format(time.DateOnly))
+		}
+		clock.Freeze(at)
+	case change.Advance != nil && change.Freeze == nil && change.Resume == nil:
+		d, err := time.ParseDuration(*change.Advance)
+		if err != nil {
+			return invalidParams("advance: not a Go duration (like 25h or 90m): %q", *change.Advance)
+		}
+		st := clock.State()
+		if overflows(st.Offset, d) || st.Now.Add(d).Before(earliest) || st.Now.Add(d).After(latest) {
+			return invalidParams("advance: the clock must stay between %s and %s", earliest.Format(time.DateOnly), latest.Format(time.DateOnly))
+		}
+		clock.Advance(d)
+	case change.Resume != nil && *change.Resume && change.Freeze == nil && change.Advance == nil:
+		clock.Resume()
+	default:
+		return invalidParams(`body: exactly one of {"freeze":"<RFC 3339>"}, {"advance":"<duration>"}, {"resume":true}`)
+	}
+	return clockOf(c.sb)
+}
+
+// overflows reports whether offset+d leaves the range of time.Duration.
+func overflows(offset, d time.Duration) bool {
+	return (d > 0 && offset > math.MaxInt64-d) || (d < 0 && offset < math.MinInt64-d)
+}
+
+// sandboxInfo is one entry of GET /_mock/sandboxes.
+type sandboxInfo struct {
+	ID        string `json:"id"`
+	BasePath  string `json:"basePath"`
+	Emulate   string `json:"emulate"`
+	CreatedAt string `json:"createdAt"`
+}
+
+func (s *Server) listSandboxes(*controlCall) answer {
+	s.mu.RLock()
+	all := make([]*sandbox, 0, len(s.sandboxes))
+	for _, sb := range s.sandboxes {
+		all = append(all, sb)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(all, func(a, b *sandbox) int {
+		if c := a.createdAt.Compare(b.createdAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	list := make([]sandboxInfo, 0, len(all))
+	for _, sb := range all {
+		list = append(list, sandboxInfo{
+			ID:        sb.id,
+			BasePath:  sandboxPrefix + sb.id,
+			Emulate:   sb.world.Version(),
+			CreatedAt: sb.createdAt.Format(time.RFC3339Nano),
+		})
+	}
+	return ok(map[string]any{"sandboxes": list, "success": true})
+}
+
+func (s *Server) createSandbox(c *controlCall) answer {
+	var req struct {
+		Emulate  string `json:"emulate"`
+		Latency  string `json:"latency"`
+		Fixtures string `json:"fixtures"`
+	}
+	if len(bytes.TrimSpace(c.body)) > 0 {
+		if err := json.Unmarshal(c.body, &req); err != nil {
+			return invalidParams("body: %v", err)
+		}
+	}
+	latency, a, bad := parseLatency(req.Latency)
+	if bad {
+		return a
+	}
+	fx := s.cfg.fixtures
+	if req.Fixtures == "empty" {
+		fx = adminsOnly(fx)
+	}
+	version := req.Emulate
+	if version == "" {
+		version = s.main.world.Version()
+	}
+	s.mu.RLock()
+	full := len(s.sandboxes) >= MaxSandboxes
+	s.mu.RUnlock()
+	if full {
+		return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", MaxSandboxes)
+	}
+	// The world is built outside the lock; only the map insertion holds it.
+	sb, err := s.newSandbox("", fx, version, latency)
+	if err != nil {
+		return versionError(err, version)
+	}
+	s.mu.Lock()
+	if len(s.sandboxes) >= MaxSandboxes {
+		s.mu.Unlock()
+		return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", MaxSandboxes)
+	}
+	for sb.id == "" || s.sandboxes[sb.id] != nil {
+		sb.id = newSandboxID()
+	}
+	s.sandboxes[sb.id] = sb
+	s.mu.Unlock()
+	return answer{http.StatusCreated, map[string]any{
+		"id": sb.id, "basePath": sandboxPrefix + sb.id, "emulate": sb.world.Version(), "success": true,
+	}}
+}
+
+// adminsOnly is the "empty" fixture set: the admins of fx and nothing else, so that a client
+// can still log in and build its own world. [inferred]
+func adminsOnly(fx *fixtures.Set) *fixtures.Set {
+	out := &fixtures.Set{}
+	for _, u := range fx.Clone().Users {
+		if slices.Contains(u.Roles, "admin") {
+			out.Users = append(out.Users, u)
+		}
+	}
+	return out
+}
+
+// versionError answers a failure to emulate version: world's error-invalid-version becomes 400.
+func versionError(err error, version string) answer {
+	var we *world.Error
+	if errors.As(err, &we) && we.Code == "error-invalid-version" {
+		return fail(http.StatusBadRequest, "error-invalid-version", "cannot emulate Rocket.Chat %s", version)
+	}
+	return fail(http.StatusBadRequest, "error-invalid-state", "build world: %v", err)
+}
+
+func (s *Server) deleteSandbox(c *controlCall) answer {
+	id := c.route.PathParams["id"]
+	s.mu.Lock()
+	_, found := s.sandboxes[id]
+	delete(s.sandboxes, id)
+	s.mu.Unlock()
+	if !found {
+		return answer{http.StatusNotFound, sandboxNotFound(id)}
+	}
+	return ok(success)
+}
+
+// settingsAnswer is the body of GET and PUT /_mock/settings.
+type settingsAnswer struct {
+	Emulate string `json:"emulate"`
+	Latency string `json:"latency"`
+	Success bool   `json:"success"`
+}
+
+func settingsOf(sb *sandbox) answer {
+	return ok(settingsAnswer{Emulate: sb.world.Version(), Latency: time.Duration(sb.latency.Load()).String(), Success: true})
+}
+
+func (s *Server) getSettings(c *controlCall) answer { return settingsOf(c.sb) }
+
+func (s *Server) setSettings(c *controlCall) answer {
+	var req struct {
+		Emulate *string `json:"emulate"`
+		Latency *string `json:"latency"`
+	}
+	if err := json.Unmarshal(c.body, &req); err != nil {
+		return invalidParams("body: %v", err)
+	}
+	latency := time.Duration(c.sb.latency.Load())
+	if req.Latency != nil {
+		var a answer
+		var bad bool
+		if latency, a, bad = parseLatency(*req.Latency); bad {
+			return a
+		}
+	}
+	if req.Emulate != nil {
+		if err := c.sb.world.SetVersion(*req.Emulate); err != nil {
+			return versionError(err, *req.Emulate)
+		}
+	}
+	c.sb.latency.Store(int64(latency))
+	return settingsOf(c.sb)
+}
+
+// parseLatency reads a latency setting; "" is 0s. bad reports an error answer in a.
+func parseLatency(v string) (d time.Duration, a answer, bad bool) {
+	if v == "" {
+		return 0, answer{}, false
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, invalidParams("latency: not a Go duration (like 5ms): %q", v), true
+	}
+	if err := checkLatency(d); err != nil {
+		return 0, invalidParams("%v", err), true
+	}
+	return d, answer{}, false
+}
+
+func (s *Server) exportState(c *controlCall) answer {
+	return ok(c.sb.world.Export())
+}
+
+func (s *Server) importState(c *controlCall) answer {
+	var st world.State
+	d := json.NewDecoder(bytes.NewReader(c.body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&st); err != nil {
+		return fail(http.StatusBadRequest, "error-invalid-state", "state: %v", err)
+	}
+	if err := c.sb.world.Import(st); err != nil {
+		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
+	}
+	return ok(success)
+}
+
+func (s *Server) listRequests(c *controlCall) answer {
+	q := c.r.URL.Query()
+	f := journalFilter{path: q.Get("path"), method: q.Get("method")}
+	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
+	f.limit, _ = strconv.Atoi(q.Get("limit"))
+	entries, total, dropped := c.sb.journal.list(f)
+	return ok(map[string]any{"requests": entries, "total": total, "dropped": dropped, "success": true})
+}
+
+func (s *Server) clearRequests(c *controlCall) answer {
+	c.sb.journal.clear()
+	return ok(success)
+}

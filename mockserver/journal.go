@@ -1,0 +1,201 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+)
+
+// journalBodyLimit is the most of a request or response body a journal entry keeps.
+const journalBodyLimit = 64 << 10
+
+// redacted replaces the value of every field that may hold a secret.
+const redacted = "[redacted]"
+
+// JournalEntry is one Rocket.Chat API request a world answered, as GET /_mock/requests lists it.
+type JournalEntry struct {
+	// ID is the entry's sequence number in its world's journal, from 1.
+	ID int64 `json:"id"`
+	// Time is when the request arrived, by the wall clock (not the world's clock).
+	Time time.Time `json:"time"`
+	// Method is the HTTP method.
+	Method string `json:"method"`
+	// Path is the request path without any /sandboxes/{id} prefix.
+	Path string `json:"path"`
+	// Query is the raw query string, without "?".
+	Query string `json:"query"`
+	// Status is the HTTP status of the answer.
+	Status int `json:"status"`
+	// DurationMs is the time to answer, latency included, in milliseconds.
+	DurationMs float64 `json:"durationMs"`
+	// RequestBody is the request body as JSON, or a JSON string when it was not JSON; nil when empty.
+	RequestBody json.RawMessage `json:"requestBody,omitempty"`
+	// ResponseBody is the answer's body, in the same form as RequestBody.
+	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
+	// Truncated is true when a body was longer than 64 KiB and was cut.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// journal is a world's bounded ring of answered requests. Its mutex guards only the ring and
+// is never held while a request is served.
+type journal struct {
+	mu      sync.Mutex
+	ring    []JournalEntry // len == capacity once full; oldest at next
+	next    int            // where the next entry goes once the ring is full
+	total   int64          // entries recorded since the last clear
+	maxSize int
+}
+
+func newJournal(size int) *journal {
+	return &journal{maxSize: size}
+}
+
+// record adds e, giving it the next sequence number and pushing out the oldest entry when full.
+func (j *journal) record(e JournalEntry) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.total++
+	e.ID = j.total
+	if len(j.ring) < j.maxSize {
+		j.ring = append(j.ring, e)
+		return
+	}
+	j.ring[j.next] = e
+	j.next = (j.next + 1) % j.maxSize
+}
+
+// clear forgets every entry and sets the counters back to zero.
+func (j *journal) clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ring, j.next, j.total = nil, 0, 0
+}
+
+// list returns the entries f matches, oldest first, with the total recorded and the number
+// pushed out of the ring since the last clear.
+func (j *journal) list(f journalFilter) (entries []JournalEntry, total, dropped int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	entries = []JournalEntry{}
+	for i := range j.ring {
+		e := j.ring[(j.next+i)%len(j.ring)]
+		if f.match(&e) {
+			entries = append(entries, e)
+		}
+	}
+	if f.limit > 0 && len(entries) > f.limit {
+		entries = entries[len(entries)-f.limit:]
+	}
+	return entries, j.total, j.total - int64(len(j.ring))
+}
+
+// journalFilter selects journal entries; zero fields match everything.
+type journalFilter struct {
+	path   string // exact, or a prefix when it ends in "*"
+	method string // any case
+	status int
+	limit  int // the most recent matches only
+}
+
+func (f journalFilter) match(e *JournalEntry) bool {
+	switch {
+	case f.method != "" && !strings.EqualFold(f.method, e.Method):
+		return false
+	case f.status != 0 && f.status != e.Status:
+		return false
+	case f.path == "":
+		return true
+	case strings.HasSuffix(f.path, "*"):
+		return strings.HasPrefix(e.Path, strings.TrimSuffix(f.path, "*"))
+	default:
+		return f.path == e.Path
+	}
+}
+
+// journalBody turns a captured body into what a journal entry keeps: JSON stays JSON with its
+// secrets redacted, anything else becomes a JSON string. A cut body (cut is true) is never
+// parsed: it becomes a string, or "[redacted]" when it mentions a secret at all.
+func journalBody(b []byte, cut bool) json.RawMessage {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if !cut {
+		if v, ok := redactJSON(b); ok {
+			return v
+		}
+	}
+	s := string(b)
+	if mentionsSecret(s) {
+		s = redacted
+	}
+	out, _ := json.Marshal(s) // a string always marshals; invalid UTF-8 becomes U+FFFD
+	return out
+}
+
+// redactJSON replaces the values of secret fields anywhere in the JSON document b. It reports
+// false when b is not JSON.
+func redactJSON(b []byte) (json.RawMessage, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return nil, false
+	}
+	if !redactValue(v) {
+		var out bytes.Buffer
+		if json.Compact(&out, b) != nil {
+			return nil, false
+		}
+		return out.Bytes(), true
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// redactValue redacts secret fields in place and reports whether it changed anything.
+func redactValue(v any) bool {
+	changed := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if isSecretField(k) {
+				v[k] = redacted
+				changed = true
+				continue
+			}
+			changed = redactValue(x) || changed
+		}
+	case []any:
+		for _, x := range v {
+			changed = redactValue(x) || changed
+		}
+	}
+	return changed
+}
+
+// isSecretField reports whether a JSON field holds a password or a credential: "password"
+// (also inside names like "newPassword"), users.register's "pass" and "secret", login's
+// "authToken", and stored hashes.
+func isSecretField(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "pass", "secret", "authtoken", "x-auth-token", "hashedtoken", "bcrypt", "token_hash":
+		return true
+	}
+	return strings.Contains(n, "password")
+}
+
+func mentionsSecret(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range []string{"pass", "secret", "authtoken", "auth-token", "hashedtoken", "bcrypt"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}

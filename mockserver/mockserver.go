@@ -1,0 +1,336 @@
+// Package mockserver composes the mock Rocket.Chat server: the default world at /api/...,
+// isolated sandboxes at /sandboxes/{id}/api/..., and the control API at /_mock/... that steers
+// them (reset, clock, settings, state, request journal; spec/mock-control.yaml).
+//
+// Each world has its own state, clock, emulated version, latency and journal; the Rocket.Chat
+// rules live in mockserver/world and the REST surface in mockserver/api. A Server is an
+// http.Handler:
+//
+//	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithEmulate("8.3.0"))
+//	if err != nil { ... }
+//	http.ListenAndServe("127.0.0.1:3000", srv)
+package mockserver
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/api"
+	"github.com/rcinvite/rcinvite/mockserver/world"
+	"github.com/rcinvite/rcinvite/spec"
+)
+
+// MaxSandboxes bounds how many sandboxes one server holds at once. [inferred]
+const MaxSandboxes = 1000
+
+// sandboxPrefix is where sandbox worlds are served: /sandboxes/{id}/api/...
+const sandboxPrefix = "/sandboxes/"
+
+// Server is the mock Rocket.Chat: an http.Handler for the default world, the sandboxes and the
+// control API. It is safe for concurrent use.
+type Server struct {
+	cfg     config
+	log     *slog.Logger
+	control *spec.Validator
+	main    *sandbox // the default world at /api/...
+
+	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
+	sandboxes map[string]*sandbox
+}
+
+// sandbox is one world with what serves it. The default world is a sandbox with an empty id.
+type sandbox struct {
+	id        string
+	createdAt time.Time
+	world     *world.World
+	api       http.Handler
+	journal   *journal
+	latency   atomic.Int64 // time.Duration slept before each Rocket.Chat API answer
+}
+
+// New builds a Server. The default world starts from the fixtures (fixtures.Default() unless
+// WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
+// world unless WithJournalSize.
+func New(opts ...Option) (*Server, error) {
+	cfg := config{journalSize: DefaultJournalSize}
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return nil, fmt.Errorf("new mock server: %w", err)
+		}
+	}
+	if cfg.fixtures == nil {
+		cfg.fixtures = fixtures.Default()
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:       cfg,
+		log:       cfg.logger,
+		control:   spec.Control(),
+		sandboxes: map[string]*sandbox{},
+	}
+	main, err := s.newSandbox("", cfg.fixtures, cfg.emulate, cfg.latency)
+	if err != nil {
+		return nil, fmt.Errorf("new mock server: %w", err)
+	}
+	s.main = main
+	return s, nil
+}
+
+// newSandbox builds a world from fx with its own clock, its API handler and its journal.
+// An empty version keeps the world's default.
+func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency time.Duration) (*sandbox, error) {
+	w, err := world.New(world.Options{Fixtures: fx, Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
+	if err != nil {
+		return nil, fmt.Errorf("build world: %w", err)
+	}
+	if version != "" {
+		if err := w.SetVersion(version); err != nil {
+			return nil, err
+		}
+	}
+	sb := &sandbox{
+		id:        id,
+		createdAt: time.Now().UTC(),
+		world:     w,
+		api:       api.New(w, api.Options{Strict: s.cfg.strict, Logger: s.log}),
+		journal:   newJournal(s.cfg.journalSize),
+	}
+	sb.latency.Store(int64(latency))
+	return sb, nil
+}
+
+// lookup returns the sandbox with id; the empty id is the default world.
+func (s *Server) lookup(id string) (*sandbox, bool) {
+	if id == "" {
+		return s.main, true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sb, ok := s.sandboxes[id]
+	return sb, ok
+}
+
+// newSandboxID returns "sb-" and 10 random base32 characters (50 bits from crypto/rand).
+func newSandboxID() string {
+	return "sb-" + strings.ToLower(rand.Text()[:10])
+}
+
+// ServeHTTP answers a request, resolving it in this order:
+//
+//  1. /_mock/... goes to the control API (see serveControl for its own order).
+//  2. /api/... goes to the default world.
+//  3. /sandboxes/{id}/api/... goes to that sandbox's world with the /sandboxes/{id} prefix
+//     stripped; an unknown id answers 404 error-sandbox-not-found.
+//  4. GET /livez answers 200 "OK", for health checks. [inferred]
+//  5. Anything else answers 404 {"success":false,"error":"Not found"}.
+//
+// A world then answers in this order: the request body is captured for the journal; the
+// world's latency is slept (a client that leaves meanwhile gets no answer); the world's
+// Rocket.Chat API handler answers; the journal records the exchange.
+// Every request ends with one log line: method, path, status, duration and sandbox.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{ResponseWriter: w}
+	sandboxID := s.route(rec, r, start)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", rec.statusCode()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("sandbox", sandboxID),
+	)
+}
+
+// route dispatches r (steps 1 to 5 of ServeHTTP) and returns the id of the sandbox it concerned.
+func (s *Server) route(rec *recorder, r *http.Request, start time.Time) string {
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/_mock/"):
+		return s.serveControl(rec, r)
+	case isAPIPath(path):
+		s.serveWorld(rec, r, s.main, start)
+		return ""
+	case strings.HasPrefix(path, sandboxPrefix):
+		id, rest, _ := strings.Cut(path[len(sandboxPrefix):], "/")
+		rest = "/" + rest
+		if !isAPIPath(rest) {
+			writeJSON(rec, http.StatusNotFound, notFound)
+			return id
+		}
+		sb, ok := s.lookup(id)
+		if !ok || id == "" {
+			writeJSON(rec, http.StatusNotFound, sandboxNotFound(id))
+			return id
+		}
+		s.serveWorld(rec, stripPrefix(r, sandboxPrefix+id), sb, start)
+		return id
+	case path == "/livez" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		rec.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rec.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(rec, "OK")
+		return ""
+	default:
+		writeJSON(rec, http.StatusNotFound, notFound)
+		return ""
+	}
+}
+
+// notFound is the answer to paths the mock does not serve. [inferred]
+var notFound = map[string]any{"success": false, "error": "Not found"}
+
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
+// stripPrefix returns a shallow copy of r whose URL path lacks prefix.
+func stripPrefix(r *http.Request, prefix string) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path = strings.TrimPrefix(r.URL.Path, prefix)
+	u.RawPath = strings.TrimPrefix(r.URL.RawPath, prefix)
+	r2.URL = &u
+	return r2
+}
+
+// serveWorld answers a Rocket.Chat API request from sb's world and journals it.
+func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start time.Time) {
+	reqBody, reqCut := captureRequestBody(r)
+	if d := time.Duration(sb.latency.Load()); d > 0 && !sleep(r, d) {
+		rec.status = statusClientClosed
+		return
+	}
+	rec.capture = true
+	sb.api.ServeHTTP(rec, r)
+	sb.journal.record(JournalEntry{
+		Time:         start.UTC(),
+		Method:       r.Method,
+		Path:         r.URL.Path,
+		Query:        r.URL.RawQuery,
+		Status:       rec.statusCode(),
+		DurationMs:   float64(time.Since(start).Microseconds()) / 1000,
+		RequestBody:  journalBody(reqBody, reqCut),
+		ResponseBody: journalBody(rec.body.Bytes(), rec.cut),
+		Truncated:    reqCut || rec.cut,
+	})
+}
+
+// statusClientClosed is logged for a request whose client left before the world answered
+// (nginx's convention); nothing is written. [inferred]
+const statusClientClosed = 499
+
+// sleep waits d, or less when r's client goes away; it reports whether the full d passed.
+// Latency is a feature of the mock, not synchronisation.
+func sleep(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// captureRequestBody reads up to journalBodyLimit+1 bytes of r's body for the journal and puts
+// them back in front of the rest, so the handler still reads the whole body (and enforces its
+// own size limit). cut reports that the body is longer than the journal keeps.
+func captureRequestBody(r *http.Request) (head []byte, cut bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, false
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, journalBodyLimit+1))
+	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), r.Body}
+	if len(head) > journalBodyLimit {
+		return head[:journalBodyLimit], true
+	}
+	return head, false
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader replays a read error met while capturing, after the captured bytes.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
+}
+
+// recorder remembers the status of an answer and, when capture is on, the first
+// journalBodyLimit bytes of its body.
+type recorder struct {
+	http.ResponseWriter
+	status  int
+	capture bool
+	body    bytes.Buffer
+	cut     bool
+}
+
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+	rec.ResponseWriter.WriteHeader(code)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.capture {
+		room := journalBodyLimit - rec.body.Len()
+		switch {
+		case len(b) <= room:
+			rec.body.Write(b)
+		default:
+			rec.body.Write(b[:max(room, 0)])
+			rec.cut = true
+		}
+	}
+	return rec.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+func (rec *recorder) statusCode() int {
+	if rec.status == 0 {
+		return http.StatusOK
+	}
+	return rec.status
+}
+
+// writeJSON writes v as a JSON answer with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil { // only the mock's own values are written here; they always marshal
+		status, body = http.StatusInternalServerError, []byte(`{"success":false,"error":"encode answer"}`)
+	}
+	writeBody(w, status, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func sandboxNotFound(id string) controlError {
+	return controlError{Success: false, Error: fmt.Sprintf("sandbox %s not found", id), ErrorType: "error-sandbox-not-found"}
+}

@@ -1,0 +1,123 @@
+package mockserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rcinvite/rcinvite/fixtures"
+)
+
+// Option configures a Server; it fails on a value the server cannot use.
+type Option func(*config) error
+
+// DefaultJournalSize is how many requests each world's journal keeps unless WithJournalSize says otherwise.
+const DefaultJournalSize = 1000
+
+// MaxLatency bounds the latency a world may be given, so that a mistaken setting cannot hang
+// clients for minutes. [inferred]
+const MaxLatency = 10 * time.Second
+
+type config struct {
+	fixtures     *fixtures.Set
+	strict       bool
+	emulate      string
+	controlToken string
+	logger       *slog.Logger
+	journalSize  int
+	latency      time.Duration
+	siteURL      string
+}
+
+// WithFixtures makes f the fixtures of the default world and of every sandbox opened with
+// fixtures "default". Without it the server uses fixtures.Default().
+func WithFixtures(f *fixtures.Set) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("fixtures: nil set")
+		}
+		c.fixtures = f
+		return nil
+	}
+}
+
+// WithStrict turns answers that break the contract (spec/openapi.yaml for the Rocket.Chat API,
+// spec/mock-control.yaml for the control API) into 500 error-contract-violation instead of a log line.
+func WithStrict(on bool) Option {
+	return func(c *config) error {
+		c.strict = on
+		return nil
+	}
+}
+
+// WithEmulate sets the Rocket.Chat version the default world behaves like ("8.3.0", "8.4.0");
+// it is also the default for new sandboxes.
+func WithEmulate(version string) Option {
+	return func(c *config) error {
+		if version == "" {
+			return errors.New("emulate: empty version")
+		}
+		c.emulate = version
+		return nil
+	}
+}
+
+// WithControlToken opens the control API to every address for callers that send
+// "Authorization: Bearer <tok>"; without a token only loopback clients may use it.
+func WithControlToken(tok string) Option {
+	return func(c *config) error {
+		c.controlToken = tok
+		return nil
+	}
+}
+
+// WithLogger sends one line per request (method, path, status, duration, sandbox) and the
+// server's warnings to l. Without it the server logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("logger: nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithJournalSize sets how many requests each world's journal keeps (DefaultJournalSize by default).
+func WithJournalSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("journal size: %d is not positive", n)
+		}
+		c.journalSize = n
+		return nil
+	}
+}
+
+// WithLatency makes the default world wait d before answering each Rocket.Chat API call
+// (at most MaxLatency). Sandboxes start without latency unless they ask for it.
+func WithLatency(d time.Duration) Option {
+	return func(c *config) error {
+		if err := checkLatency(d); err != nil {
+			return err
+		}
+		c.latency = d
+		return nil
+	}
+}
+
+// WithSiteURL sets the Site_Url the worlds build invite URLs from.
+func WithSiteURL(u string) Option {
+	return func(c *config) error {
+		c.siteURL = u
+		return nil
+	}
+}
+
+func checkLatency(d time.Duration) error {
+	if d < 0 || d > MaxLatency {
+		return fmt.Errorf("latency: must be between 0s and %s", MaxLatency)
+	}
+	return nil
+}
