@@ -114,7 +114,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
 			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
 	}
-	if err := h.v.ValidateRequest(r); err != nil {
+	if err := h.v.ValidateRequest(r); err != nil && serverRejects(err) {
 		return h.checked(r, invalidParams(err))
 	}
 	if c.params, err = h.v.Coerce(r, jsonParams(r.Header.Get("Content-Type"), raw)); err != nil {
@@ -178,6 +178,14 @@ func jsonParams(contentType string, raw []byte) []byte {
 		return raw
 	}
 	return []byte("{}")
+}
+
+// serverRejects reports whether Rocket.Chat's own schema refuses the request. Values the
+// contract narrows but only the handler checks (findOrCreateInvite's days and maxUses) pass on
+// to the rule, which answers them with its own error, in its own order.
+func serverRejects(err error) bool {
+	var ve *spec.ValidationError
+	return !errors.As(err, &ve) || ve.InvalidParams()
 }
 
 // invalidParams renders a request validation failure: invalid-params for the body,
