@@ -1,0 +1,70 @@
+// Command loadbench measures rcmock against a floor server and Prism on loopback and writes
+// BENCHMARKS.md. Run it from the repository (make bench); it needs wrk on PATH, and npm to
+// install Prism into a temporary folder unless -prism names a prism binary or -prism=off.
+//
+// In one run it: runs the in-process Go benchmarks of package mockserver; builds rcmock; loads
+// validateInviteToken and useInviteToken on rcmock, the floor and Prism with wrk; times start-up
+// of rcmock and Prism; reads rcmock's resident memory with 100k invites and across 1M requests.
+//
+// `loadbench floor -addr A -answers F` is the floor server itself (loadbench starts it so).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+// options are the command line of a measuring run.
+type options struct {
+	out          string
+	duration     time.Duration
+	warmup       time.Duration
+	conns        int
+	threads      int
+	startups     int
+	prismRuns    int
+	prism        string
+	prismVersion string
+	rcmockArgs   string
+	goBench      string
+	benchtime    string
+	memRequests  int64
+	memInvites   int
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		if err := runFloor(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file (- for stdout)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured wrk run")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured wrk run before each measured one")
+	flag.IntVar(&o.conns, "conns", 64, "wrk connections")
+	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
+	flag.IntVar(&o.startups, "startups", 9, "start-up repetitions for rcmock")
+	flag.IntVar(&o.prismRuns, "prism-startups", 3, "start-up repetitions for Prism")
+	flag.StringVar(&o.prism, "prism", "", "prism binary; empty: npm install @stoplight/prism-cli into a temp dir; off: skip Prism")
+	flag.StringVar(&o.prismVersion, "prism-version", "5", "npm version range of @stoplight/prism-cli")
+	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict", "extra rcmock flags (space separated)")
+	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
+	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
+	flag.Int64Var(&o.memRequests, "mem-requests", 1_000_000, "requests in a row for the memory-flatness check")
+	flag.IntVar(&o.memInvites, "mem-invites", 100_000, "invites loaded for the resident-memory figure")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
