@@ -16,7 +16,7 @@ import (
 // 127.0.0.1:<free port>, and waits for GET /api/info. The image must be present locally
 // (make image); without it, or without a Docker engine, the target is unavailable.
 func startContainer(ctx context.Context, c Config, s *Started) error {
-	dockerEnv()
+	dockerEnv(c)
 	if reason := dockerUnavailable(ctx, c.Image); reason != "" {
 		s.Unavailable = reason
 		return nil

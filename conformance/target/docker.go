@@ -13,11 +13,22 @@ import (
 )
 
 // dockerEnv sets what testcontainers needs on these machines unless the caller chose
-// otherwise: no reaper (its image cannot be pulled) and traffic aimed at this machine.
-func dockerEnv() {
+// otherwise: no reaper (its image cannot be pulled) and traffic aimed at this machine. It
+// also sends testcontainers' own log lines (its connection banner) to c.Logf, or nowhere.
+func dockerEnv(c Config) {
 	setenvDefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 	setenvDefault("TESTCONTAINERS_HOST_OVERRIDE", "localhost")
+	if c.Logf != nil {
+		tclog.SetDefault(printf(c.Logf))
+	} else {
+		tclog.SetDefault(tclog.NewNoopLogger())
+	}
 }
+
+// printf adapts a Printf-like function to testcontainers' Logger.
+type printf func(format string, args ...any)
+
+func (f printf) Printf(format string, args ...any) { f(format, args...) }
 
 // dockerUnavailable returns why containers from images cannot run here ("" when they can):
 // no Docker engine answers, or an image is not present locally. Targets never pull: a missing

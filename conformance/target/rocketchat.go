@@ -22,7 +22,7 @@ import (
 // (rocketchat-8.4-semantics.md §6). Both images must be present locally. Published ports are
 // bound to 127.0.0.1. The target gains capability database through MongoDB's published port.
 func startRocketChat(ctx context.Context, c Config, s *Started) error {
-	dockerEnv()
+	dockerEnv(c)
 	if reason := dockerUnavailable(ctx, c.MongoImage, c.RCImage); reason != "" {
 		s.Unavailable = reason
 		return nil
