@@ -247,6 +247,8 @@ var _ = Describe("useInviteToken", func() {
 			room := newGroup(ctx, admin.Client)
 			inv, err := admin.FindOrCreateInvite(ctx, room.ID, 7, 10)
 			Expect(err).NotTo(HaveOccurred())
+			// [inferred] Deleting a room leaves its invites behind (§1.5 c describes the
+			// invite whose room is gone, not how it comes about).
 			Expect(admin.DeleteGroup(ctx, room.ID)).To(Succeed())
 
 			_, err = newUser(ctx).UseInviteToken(ctx, inv.ID)

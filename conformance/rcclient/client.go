@@ -9,6 +9,9 @@
 //	_, err = bob.UseInviteToken(ctx, invite.ID)
 //	var rcErr *rcclient.Error
 //	if errors.As(err, &rcErr) && rcErr.ErrorType == "error-user-is-banned" { … }
+//
+// The package has no _test.go files on purpose: `go test ./conformance/...` passes -ginkgo.*
+// flags to every test binary, so its checks live in the suite (conformance/self_check_test.go).
 package rcclient
 
 import (

@@ -14,6 +14,9 @@
 // and MongoDB in testcontainers). A target that cannot run on this machine (no Docker engine,
 // an image that is not present locally) is not an error: its Descriptor says why, and the
 // suite skips every spec with that reason.
+//
+// The package has no _test.go files on purpose: `go test ./conformance/...` passes -ginkgo.*
+// flags to every test binary, so its checks live in the suite (conformance/self_check_test.go).
 package target
 
 import (
