@@ -302,7 +302,10 @@ func (s *Server) listSandboxes(*controlCall) answer {
 			CreatedAt: sb.createdAt.Format(time.RFC3339Nano),
 		})
 	}
-	return ok(map[string]any{"sandboxes": list, "success": true})
+	return ok(struct {
+		Sandboxes []sandboxInfo `json:"sandboxes"`
+		Success   bool          `json:"success"`
+	}{list, true})
 }
 
 func (s *Server) createSandbox(c *controlCall) answer {
@@ -349,9 +352,12 @@ func (s *Server) createSandbox(c *controlCall) answer {
 	}
 	s.sandboxes[sb.id] = sb
 	s.mu.Unlock()
-	return answer{http.StatusCreated, map[string]any{
-		"id": sb.id, "basePath": sandboxPrefix + sb.id, "emulate": sb.world.Version(), "success": true,
-	}}
+	return answer{http.StatusCreated, struct {
+		ID       string `json:"id"`
+		BasePath string `json:"basePath"`
+		Emulate  string `json:"emulate"`
+		Success  bool   `json:"success"`
+	}{sb.id, sandboxPrefix + sb.id, sb.world.Version(), true}}
 }
 
 // adminsOnly is the "empty" fixture set: the admins of fx and nothing else, so that a client
@@ -463,7 +469,12 @@ func (s *Server) listRequests(c *controlCall) answer {
 	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
 	f.limit, _ = strconv.Atoi(q.Get("limit"))
 	entries, total, dropped := c.sb.journal.list(f)
-	return ok(map[string]any{"requests": entries, "total": total, "dropped": dropped, "success": true})
+	return ok(struct {
+		Requests []JournalEntry `json:"requests"`
+		Total    int64          `json:"total"`
+		Dropped  int64          `json:"dropped"`
+		Success  bool           `json:"success"`
+	}{entries, total, dropped, true})
 }
 
 func (s *Server) clearRequests(c *controlCall) answer {
