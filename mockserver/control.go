@@ -150,10 +150,10 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 
 // writeControl encodes a, checks it against the contract (step 7) and writes it.
 func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) {
-	body, err := json.Marshal(a.body)
+	body, err := encode(a.body)
 	if err != nil {
 		a = fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: encode answer: %v", err)
-		body, _ = json.Marshal(a.body)
+		body, _ = encode(a.body)
 	}
 	header := http.Header{"Content-Type": {"application/json"}}
 	if err := s.control.ValidateResponse(r, a.status, header, body); err != nil {

@@ -133,6 +133,9 @@ func TestControlAccess(t *testing.T) {
 			if body.ErrorType != c.code {
 				t.Errorf("errorType %q, want %q", body.ErrorType, c.code)
 			}
+			if c.status == 401 && !strings.Contains(rec.Body.String(), "Bearer <control token>") {
+				t.Errorf("401 body %s does not read as written (HTML-escaped?)", rec.Body)
+			}
 		})
 	}
 	t.Run("the Rocket.Chat API stays open to remote clients", func(t *testing.T) {

@@ -318,11 +318,22 @@ func (rec *recorder) statusCode() int {
 
 // writeJSON writes v as a JSON answer with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	body, err := encode(v)
 	if err != nil { // only the mock's own values are written here; they always marshal
 		status, body = http.StatusInternalServerError, []byte(`{"success":false,"error":"encode answer"}`)
 	}
 	writeBody(w, status, body)
+}
+
+// encode marshals v without HTML escaping, so "<" and "&" in messages read as written.
+func encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte) {
