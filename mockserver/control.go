@@ -323,7 +323,7 @@ func (s *Server) createSandbox(c *controlCall) answer {
 	if bad {
 		return a
 	}
-	fx := s.cfg.fixtures
+	fx := s.cfg.fixtures.Clone() // each world owns its fixtures
 	if req.Fixtures == "empty" {
 		fx = adminsOnly(fx)
 	}
