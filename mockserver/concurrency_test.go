@@ -46,7 +46,7 @@ func raceRounds(heavy bool) int {
 	case testing.Short():
 		return pick(2, 10)
 	case raceDetector:
-		return pick(4, 25)
+		return pick(6, 50)
 	default:
 		return pick(20, 100)
 	}
