@@ -1,6 +1,8 @@
 package loadbench
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -41,6 +43,26 @@ func ParseGoBench(out string) []GoBench {
 		res = append(res, b)
 	}
 	return res
+}
+
+// MedianGoBench folds repeated runs (go test -count N) into one result per benchmark: the run
+// with the median ns/op, in the order the benchmarks first appear.
+func MedianGoBench(runs []GoBench) []GoBench {
+	byName := map[string][]GoBench{}
+	var order []string
+	for _, r := range runs {
+		if _, ok := byName[r.Name]; !ok {
+			order = append(order, r.Name)
+		}
+		byName[r.Name] = append(byName[r.Name], r)
+	}
+	out := make([]GoBench, 0, len(order))
+	for _, name := range order {
+		rs := byName[name]
+		slices.SortFunc(rs, func(a, b GoBench) int { return cmp.Compare(a.NsPerOp, b.NsPerOp) })
+		out = append(out, rs[len(rs)/2])
+	}
+	return out
 }
 
 // trimProcs drops the "-8" GOMAXPROCS suffix go test appends to a benchmark's name.

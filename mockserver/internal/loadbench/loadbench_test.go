@@ -88,3 +88,11 @@ func TestReadMemoryOfThisProcess(t *testing.T) {
 		t.Fatalf("ReadMemory = %+v: want 0 < RSS <= Peak", m)
 	}
 }
+
+func TestMedianGoBenchKeepsTheMiddleRunOfEach(t *testing.T) {
+	runs := []GoBench{{Name: "A", NsPerOp: 30}, {Name: "B", NsPerOp: 5}, {Name: "A", NsPerOp: 10}, {Name: "A", NsPerOp: 20}}
+	got := MedianGoBench(runs)
+	if len(got) != 2 || got[0].Name != "A" || got[0].NsPerOp != 20 || got[1].Name != "B" || got[1].NsPerOp != 5 {
+		t.Fatalf("MedianGoBench = %+v, want A at 20 then B at 5", got)
+	}
+}

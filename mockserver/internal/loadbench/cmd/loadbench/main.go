@@ -32,6 +32,7 @@ type options struct {
 	rcmockArgs   string
 	goBench      string
 	benchtime    string
+	benchCount   int
 	memRequests  int64
 	memInvites   int
 }
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict", "extra rcmock flags (space separated)")
 	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
+	flag.IntVar(&o.benchCount, "benchcount", 3, "go test -count; the report keeps each benchmark's median run")
 	flag.Int64Var(&o.memRequests, "mem-requests", 1_000_000, "requests in a row for the memory-flatness check")
 	flag.IntVar(&o.memInvites, "mem-invites", 100_000, "invites loaded for the resident-memory figure")
 	flag.Parse()

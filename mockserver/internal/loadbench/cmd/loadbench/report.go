@@ -155,10 +155,11 @@ func (b *bench) writeGoBench(w *strings.Builder) {
 	if b.goBench == "" {
 		return
 	}
-	fmt.Fprintf(w, "## In-process handler stack\n\n`go test -run '^$' -bench '%s' -benchmem -benchtime %s ./mockserver/` "+
-		"(mockserver/bench_test.go: mockserver.New, requests through ServeHTTP, no sockets).\n\n", b.o.goBench, b.o.benchtime)
+	fmt.Fprintf(w, "## In-process handler stack\n\n`go test -run '^$' -bench '%s' -benchmem -benchtime %s -count %d ./mockserver/` "+
+		"(mockserver/bench_test.go: mockserver.New, requests through ServeHTTP, no sockets); each row is the median of the %d runs.\n\n",
+		b.o.goBench, b.o.benchtime, b.o.benchCount, b.o.benchCount)
 	fmt.Fprintf(w, "| benchmark | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|\n")
-	for _, g := range loadbench.ParseGoBench(b.goBench) {
+	for _, g := range loadbench.MedianGoBench(loadbench.ParseGoBench(b.goBench)) {
 		fmt.Fprintf(w, "| %s | %.0f | %d | %d |\n", strings.TrimPrefix(g.Name, "Benchmark"), g.NsPerOp, g.BytesPerOp, g.AllocsPerOp)
 	}
 	fmt.Fprintf(w, "\n<details><summary>raw go test output</summary>\n\n```\n%s```\n\n</details>\n\n", b.goBench)
@@ -211,7 +212,7 @@ func (b *bench) targets() []target {
 // scaleTargets compares BenchmarkInviteScale/invites=1M/<op> with invites=1k/<op>.
 func (b *bench) scaleTargets() []target {
 	ns := map[string]float64{}
-	for _, g := range loadbench.ParseGoBench(b.goBench) {
+	for _, g := range loadbench.MedianGoBench(loadbench.ParseGoBench(b.goBench)) {
 		ns[g.Name] = g.NsPerOp
 	}
 	var ts []target

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (b *bench) runGoBench(ctx context.Context) error {
 		return nil
 	}
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", b.o.goBench, "-benchmem",
-		"-benchtime", b.o.benchtime, "-count", "1", "-timeout", "30m", "./mockserver/")
+		"-benchtime", b.o.benchtime, "-count", strconv.Itoa(b.o.benchCount), "-timeout", "30m", "./mockserver/")
 	cmd.Dir = b.root
 	out, err := cmd.CombinedOutput()
 	b.goBench = string(out)
