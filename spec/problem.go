@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,7 +187,8 @@ func (c *collector) addResponse(err *openapi3filter.ResponseError) {
 func (c *collector) addSchema(err *openapi3.SchemaError, in, prefix string) {
 	before := len(c.problems)
 	c.addSchemaProblem(err, in, prefix)
-	if err.Schema == nil || len(c.problems) != before+1 {
+	// Only the allowed-values rule is the handler's: a wrong type is still invalid-params.
+	if err.Schema == nil || len(c.problems) != before+1 || c.problems[before].Rule != "enum" {
 		return
 	}
 	if code, ok := err.Schema.Extensions["x-rocketchat-errortype"].(string); ok {
@@ -213,6 +216,11 @@ func (c *collector) addSchemaProblem(err *openapi3.SchemaError, in, prefix strin
 	case "type", "nullable":
 		c.put(in, Problem{Field: field, Rule: "type", Message: "must be " + typeName(s)})
 	case "enum":
+		// kin-openapi checks enum before type; Ajv reports the wrong type first.
+		if !hasSchemaType(s, err.Value) {
+			c.put(in, Problem{Field: field, Rule: "type", Message: "must be " + typeName(s)})
+			return
+		}
 		c.put(in, Problem{Field: field, Rule: "enum", Message: "must be equal to one of the allowed values"})
 	case "minLength":
 		c.put(in, Problem{Field: field, Rule: "minLength", Message: fmt.Sprintf("must NOT have fewer than %d characters", s.MinLength)})
@@ -247,6 +255,37 @@ func (c *collector) addSchemaProblem(err *openapi3.SchemaError, in, prefix strin
 	default:
 		c.put(in, Problem{Field: field, Rule: err.SchemaField, Message: err.Reason})
 	}
+}
+
+// hasSchemaType reports whether v is of the schema's declared JSON type (true when none is declared).
+func hasSchemaType(s *openapi3.Schema, v any) bool {
+	if s.Type == nil || len(*s.Type) == 0 {
+		return true
+	}
+	if n, ok := v.(json.Number); ok {
+		f, err := n.Float64()
+		if err != nil {
+			return false
+		}
+		v = f
+	}
+	for _, t := range *s.Type {
+		switch x := v.(type) {
+		case float64:
+			if t == "number" || (t == "integer" && x == math.Trunc(x)) {
+				return true
+			}
+		case string:
+			if t == "string" {
+				return true
+			}
+		case bool:
+			if t == "boolean" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func typeName(s *openapi3.Schema) string {

@@ -90,7 +90,8 @@ func TestRequestValidation(t *testing.T) {
 		{"malformed JSON is {}", "/api/v1/useInviteToken", `{"token":`, "token", "required", "must have required property 'token'"},
 		{"empty body is {}", "/api/v1/useInviteToken", ``, "token", "required", "must have required property 'token'"},
 		{"days 3", "/api/v1/findOrCreateInvite", `{"rid":"r","days":3,"maxUses":0}`, "days", "enum", "must be equal to one of the allowed values"},
-		{"days 1.5", "/api/v1/findOrCreateInvite", `{"rid":"r","days":1.5,"maxUses":0}`, "days", "enum", "must be equal to one of the allowed values"},
+		{"days 1.5", "/api/v1/findOrCreateInvite", `{"rid":"r","days":1.5,"maxUses":0}`, "days", "type", "must be integer"},
+		{"days seven", "/api/v1/findOrCreateInvite", `{"rid":"r","days":"seven","maxUses":0}`, "days", "type", "must be integer"},
 		{"ban without user", "/api/v1/rooms.banUser", `{"roomId":"r"}`, "", "oneOf", "must match exactly one schema in oneOf"},
 		{"ban with empty roomId", "/api/v1/rooms.banUser", `{"roomId":"","username":"carol"}`, "", "oneOf", "must match exactly one schema in oneOf"},
 		{"invite without room", "/api/v1/channels.invite", `{"username":"bob"}`, "", "anyOf", "must match a schema in anyOf"},
@@ -190,6 +191,21 @@ func TestHandlerCheckedEnumsCarryTheServersErrorType(t *testing.T) {
 	err = v.ValidateRequest(jsonRequest("POST", "/api/v1/findOrCreateInvite", `{"rid":"r","days":3}`))
 	if !asValidationError(t, err).InvalidParams() {
 		t.Error("a missing maxUses must be invalid-params")
+	}
+}
+
+// Regression: a days value of the wrong type carried the handler's errorType, so the mock ran
+// the rule on {"days":1.5} and created an invite instead of answering invalid-params.
+func TestWrongTypeOfHandlerCheckedFieldIsInvalidParams(t *testing.T) {
+	v := testValidator(t)
+	for _, body := range []string{
+		`{"rid":"r","days":1.5,"maxUses":10}`,
+		`{"rid":"r","days":"seven","maxUses":10}`,
+	} {
+		ve := asValidationError(t, v.ValidateRequest(jsonRequest("POST", "/api/v1/findOrCreateInvite", body)))
+		if !ve.InvalidParams() {
+			t.Errorf("%s: InvalidParams() = false, problems %+v", body, ve.Problems)
+		}
 	}
 }
 
