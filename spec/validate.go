@@ -104,7 +104,7 @@ func (v *Validator) validateBody(ctx context.Context, r *http.Request, o *operat
 	if err != nil {
 		return &openapi3filter.RequestError{RequestBody: o.kin.Operation.RequestBody.Value, Reason: "reading failed", Err: err}
 	}
-	body := coerceBody(o.coercion, bodyParams(r.Header.Get("Content-Type"), raw))
+	body := coerceBody(o.coercion, BodyParams(r.Header.Get("Content-Type"), raw))
 	synthetic := &http.Request{
 		Method: r.Method, URL: r.URL, Header: jsonHeader,
 		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
@@ -127,14 +127,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	return raw, err
 }
 
-// bodyParams turns a raw body into the JSON the server's schema sees (reference §3.4):
+// BodyParams turns a raw body into the JSON object the server's schema and handler see (reference §3.4):
 //   - application/json: the body; empty or malformed JSON counts as {};
 //   - application/x-www-form-urlencoded: an object of its fields [inferred], strings (one value)
 //     or arrays of strings (repeated keys);
 //   - multipart/form-data: {} [inferred: the mock reads no uploads];
 //   - anything else is text: empty counts as {}, otherwise the object of its characters
 //     ({"0":"a","1":"b",…}, JavaScript's spread of a string), cut at 64 characters [inferred].
-func bodyParams(contentType string, raw []byte) []byte {
+func BodyParams(contentType string, raw []byte) []byte {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mt = ""

@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
 
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
@@ -117,7 +115,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	if err := h.v.ValidateRequest(r); err != nil && serverRejects(err) {
 		return h.checked(r, invalidParams(err))
 	}
-	if c.params, err = h.v.Coerce(r, jsonParams(r.Header.Get("Content-Type"), raw)); err != nil {
+	if c.params, err = h.v.Coerce(r, spec.BodyParams(r.Header.Get("Content-Type"), raw)); err != nil {
 		return h.checked(r, invalidParams(err))
 	}
 	op := operations[route.OperationID]
@@ -154,31 +152,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return raw, nil
 }
 
-// jsonParams turns the body into the JSON object the operation reads: a JSON body as it is,
-// a form body as an object of its fields [inferred], anything else as {} (validation has
-// already refused what the server would refuse).
-func jsonParams(contentType string, raw []byte) []byte {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	switch {
-	case mt == "application/x-www-form-urlencoded":
-		values, err := url.ParseQuery(string(raw))
-		if err != nil {
-			return []byte("{}")
-		}
-		obj := make(map[string]any, len(values))
-		for k, vs := range values {
-			if len(vs) == 1 {
-				obj[k] = vs[0]
-			} else {
-				obj[k] = vs
-			}
-		}
-		return mustJSON(obj)
-	case json.Valid(raw) && bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")):
-		return raw
-	}
-	return []byte("{}")
-}
 
 // serverRejects reports whether Rocket.Chat's own schema refuses the request. Values the
 // contract narrows but only the handler checks (findOrCreateInvite's days and maxUses) pass on
