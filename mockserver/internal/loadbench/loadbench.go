@@ -42,6 +42,7 @@ type Result struct {
 	Max          time.Duration // slowest request
 	Non2xx       int64         // answers with a status outside 2xx/3xx
 	SocketErrors int64         // connect, read, write errors and timeouts
+	WrkCPU       time.Duration // CPU time wrk itself used
 }
 
 // RPS is the throughput of the run in requests per second.
@@ -81,7 +82,9 @@ func RunWrk(ctx context.Context, l Load) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("run wrk: %w: %s", err, out)
 	}
-	return ParseWrk(string(out))
+	res, err := ParseWrk(string(out))
+	res.WrkCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return res, err
 }
 
 // ParseWrk reads the LOADBENCH line that post.lua's done() prints.

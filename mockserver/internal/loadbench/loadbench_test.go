@@ -96,3 +96,17 @@ func TestMedianGoBenchKeepsTheMiddleRunOfEach(t *testing.T) {
 		t.Fatalf("MedianGoBench = %+v, want A at 20 then B at 5", got)
 	}
 }
+
+func TestCPUReadersSeeThisProcessWork(t *testing.T) {
+	machine, err := MachineCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := ProcessCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if machine <= 0 || own < 0 || own > machine {
+		t.Fatalf("MachineCPU %v, ProcessCPU %v: want 0 <= process <= machine", machine, own)
+	}
+}

@@ -70,15 +70,17 @@ func (b *bench) writeLoads(w *strings.Builder) {
 		"validateInviteToken: no auth, `%s`. useInviteToken: alice (`X-User-Id: alice`, "+
 		"`X-Auth-Token: alice-token`), already a member of ProjectX, `%s`: 200 every time.\n\n",
 		b.o.conns, b.o.threads, b.o.duration, b.o.warmup, b.o.rcmockArgs, endpoints[0].body, endpoints[1].body)
-	fmt.Fprintf(w, "| endpoint | server | req/s | p50 | p99 | max | non-2xx | socket errors |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+	fmt.Fprintf(w, "The last column is the CPU that processes other than the server and wrk used during the "+
+		"measured run, in cores (from /proc): the machine is shared, and a row with more than about 0.1 is skewed.\n\n")
+	fmt.Fprintf(w, "| endpoint | server | req/s | p50 | p99 | max | non-2xx | socket errors | other CPU |\n|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, e := range endpoints {
 		for _, s := range []string{serverRcmock, serverFloor, serverPrism} {
 			r, ok := b.loads[e.name][s]
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d | %d |\n", e.name, s, r.RPS(),
-				dur(r.P50), dur(r.P99), dur(r.Max), r.Non2xx, r.SocketErrors)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %d | %d | %.2f |\n", e.name, s, r.RPS(),
+				dur(r.P50), dur(r.P99), dur(r.Max), r.Non2xx, r.SocketErrors, b.others[e.name][s])
 		}
 	}
 	fmt.Fprintf(w, "\n| endpoint | rcmock/floor req/s | rcmock/Prism req/s | rcmock p99 / floor p99 |\n|---|--:|--:|--:|\n")
