@@ -34,7 +34,7 @@ func errLogin(code, reason string) *Error {
 // a wrong password is Meteor's 403 "Incorrect password" [inferred: ambiguous-error setting].
 func (w *World) Login(c Credentials) (*Session, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if c.Resume != "" {
 		return w.resume(c.Resume)
 	}
@@ -54,6 +54,7 @@ func (w *World) Login(c Credentials) (*Session, error) {
 	}
 	token := w.randomString(43, secretAlphabet)
 	u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
+	w.users.touch(u.ID)
 	return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
 }
 
@@ -111,7 +112,7 @@ func (w *World) Authenticate(userID, token string) (string, error) {
 		return "", ErrNotLoggedIn()
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if u := w.users.get(userID); u != nil && u.tokenIndex(hashLoginToken(token)) >= 0 {
 		return u.ID, nil
 	}
@@ -130,13 +131,14 @@ func (u *User) tokenIndex(hashed string) int {
 // Logout removes the login token used by the request.
 func (w *World) Logout(userID, token string) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {
 		return ErrNotLoggedIn()
 	}
 	if i := u.tokenIndex(hashLoginToken(token)); i >= 0 {
 		u.LoginTokens = append(u.LoginTokens[:i:i], u.LoginTokens[i+1:]...)
+		w.users.touch(u.ID)
 	}
 	return nil
 }
@@ -144,7 +146,7 @@ func (w *World) Logout(userID, token string) error {
 // Me returns the caller's public user document.
 func (w *World) Me(userID string) (*UserInfo, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {
 		return nil, ErrNotLoggedIn()

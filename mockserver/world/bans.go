@@ -31,7 +31,7 @@ func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 // by one and the room roles owner/moderator/leader are stripped.
 func (w *World) Ban(uid, rid string, target UserSelector) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	u := w.userByParams(target)
 	if u == nil {
 		return errInvalidUserParam()
@@ -57,6 +57,8 @@ func (w *World) Ban(uid, rid string, target UserSelector) error {
 	}
 	r.UsersCount--
 	r.UpdatedAt = now
+	w.subs.touch(s.ID)
+	w.rooms.touch(r.ID)
 	return nil
 }
 
@@ -74,7 +76,7 @@ func (w *World) ownerCount(rid string) int {
 // afterwards. A target that is not banned answers the plain error "error-user-not-banned".
 func (w *World) Unban(uid, rid string, target UserSelector) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	u := w.userByParams(target)
 	if u == nil {
 		return errInvalidUserParam()
@@ -93,7 +95,7 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 // BannedUsers is rooms.bannedUsers (§2.5): needs only room access, else 401 "unauthorized".
 func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	r := w.rooms.get(rid)
 	if r == nil || !w.canAccess(r, uid) {
 		return nil, &Error{Reason: "unauthorized", Plain: true, Status: 401}

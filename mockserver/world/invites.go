@@ -22,7 +22,7 @@ type UseInvite struct {
 // and the join (a new subscription, usersCount+1). Members do not use up a slot.
 func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if token == "" {
 		return nil, errInvalidToken("useInviteToken")
 	}
@@ -43,16 +43,20 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	}
 	now := dateOf(w.clock.Now())
 	u.InviteToken, u.UpdatedAt = token, now
+	w.users.touch(u.ID)
 	switch {
 	case sub == nil:
 		inv.Uses++
 		inv.UpdatedAt = now
+		w.invites.touch(inv.ID)
 		w.join(room, u, nil, now)
 	case sub.Banned():
 		// Before 8.4.0 the invite joins a banned user: addUserToRoom lifted the ban
 		// (the "invite unbans" behaviour PR #39840 removed). [inferred]
 		sub.Status, sub.UpdatedAt = "", now
 		room.UsersCount++
+		w.subs.touch(sub.ID)
+		w.rooms.touch(room.ID)
 	}
 	return &UseInvite{Room: InviteRoom{Rid: room.ID, Prid: room.Prid, FName: room.FName, Name: room.Name, T: room.T}}, nil
 }
@@ -61,7 +65,7 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 // room exists, and it is neither expired nor used up. Bans and membership are not looked at.
 func (w *World) ValidateInviteToken(token string) bool {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	_, _, err := w.validateInviteToken(token)
 	return err == nil
 }
@@ -92,7 +96,7 @@ func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite, error) {
 	const m = "findOrCreateInvite"
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if rid == "" {
 		return nil, coded("error-the-field-is-required", "The field rid is required", field(m, "rid"))
 	}
@@ -156,7 +160,7 @@ func (inv *Invite) clone() *Invite {
 // unscoped create-invite-links permission (admins); others get not_authorized.
 func (w *World) ListInvites(uid string) ([]Invite, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "create-invite-links", "") {
 		return nil, errNotAuthorized()
 	}
@@ -170,7 +174,7 @@ func (w *World) ListInvites(uid string) ([]Invite, error) {
 // RemoveInvite deletes any invite, for callers with the unscoped create-invite-links permission.
 func (w *World) RemoveInvite(uid, id string) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "create-invite-links", "") {
 		return errNotAuthorized()
 	}
@@ -190,7 +194,7 @@ var mailAddress = regexp.MustCompile(`(?i)^([\w-]+(?:\.[\w-]+)*)@((?:[\w-]+\.)*\
 // API.v1.failure({error: e.message}), so errors are plain with Meteor's "reason [code]" text.
 func (w *World) SendInvitationEmail(uid string, emails []string) ([]string, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "bulk-register-user", "") {
 		return nil, plain("Not allowed [error-not-allowed]")
 	}

@@ -112,6 +112,7 @@ func (w *World) join(r *Room, u *User, roles []string, now Date) {
 	w.putSub(w.newSubscription(r, u, id, roles, now))
 	r.UsersCount++
 	r.UpdatedAt = now
+	w.rooms.touch(r.ID)
 }
 
 func (r *Room) clone() *Room {
@@ -135,7 +136,7 @@ type NewRoom struct {
 // CreateRoom creates a channel or group owned by the caller (create-c / create-p).
 func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "create-"+k.T, "") {
 		return nil, ErrForbidden("unauthorized")
 	}
@@ -171,7 +172,7 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 // Its invites stay: using them afterwards answers error-invalid-room.
 func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, false)
 	if err != nil {
 		return err
@@ -191,7 +192,7 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 // error-user-is-banned (PR #39840); a member stays a member.
 func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSelector) (*Room, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, true)
 	if err != nil {
 		return nil, err
@@ -219,7 +220,7 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 // error-not-allowed {method:"joinRoom"}; a member stays a member.
 func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	r, err := w.findRoom(uid, Channel, sel, true)
 	if err != nil {
 		return nil, err
@@ -237,7 +238,7 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 // A channel the caller cannot access answers 403 "unauthorized".
 func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Members, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, false)
 	if err != nil {
 		return nil, err
@@ -262,7 +263,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 // {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if sel.ID == "" && sel.Name == "" {
 		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
@@ -280,7 +281,7 @@ func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 // status BANNED), or nil.
 func (w *World) Subscription(uid, rid string) *Subscription {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	s := w.sub(rid, uid)
 	if s == nil {
 		return nil

@@ -26,7 +26,7 @@ var usernamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	const m = "insertOrUpdateUser"
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "create-user", "") {
 		return nil, errPermissionsRequired()
 	}
@@ -66,7 +66,7 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 // subscriptions go; rooms lose it from usersCount. [inferred: last-owner handling left out]
 func (w *World) DeleteUser(uid string, target UserSelector) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if !w.can(uid, "delete-user", "") {
 		return errPermissionsRequired()
 	}
@@ -80,6 +80,7 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 		}
 		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
 			r.UsersCount--
+			w.rooms.touch(r.ID)
 		}
 		w.delSub(s)
 	}
@@ -90,7 +91,7 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 // Info is /api/info's version: major.minor of the emulated version ("8.4").
 func (w *World) Info() string {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	p, _ := parseVersion(w.version)
 	return fmt.Sprintf("%d.%d", p[0], p[1])
 }

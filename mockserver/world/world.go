@@ -54,6 +54,11 @@ type World struct {
 	subs    table[Subscription]
 	subOf   map[string]string // rid+"\x00"+uid → subscription _id
 	invites table[Invite]
+
+	recorder  Recorder // nil: changes are not recorded (record.go)
+	seq       uint64   // the Seq of the last recorded Changeset
+	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
+	versioned bool     // the version changed since the last unlock
 }
 
 // New returns a world loaded with o.Fixtures.
@@ -94,7 +99,7 @@ func (w *World) Clock() *Clock { return w.clock }
 // Version returns the Rocket.Chat version the world emulates ("8.4.0").
 func (w *World) Version() string {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	return w.version
 }
 
@@ -106,8 +111,8 @@ func (w *World) SetVersion(v string) error {
 		return ErrInvalidVersion(v)
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.version = v
+	defer w.unlock()
+	w.version, w.versioned = v, true
 	return nil
 }
 
@@ -139,14 +144,15 @@ func (w *World) checksBansOnInvite() bool {
 // resume the clock first for a reset to real time.
 func (w *World) Reset() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
+	w.replaced = true
 	return w.load(w.fixtures)
 }
 
 // Export returns a deep copy of the world's data.
 func (w *World) Export() State {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	s := State{Version: w.version}
 	for _, u := range w.users.all() {
 		c := *u
@@ -208,10 +214,11 @@ func (w *World) Import(s State) error {
 		c.invites.put(inv.ID, &inv)
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.users, w.rooms, w.subs, w.subOf, w.invites = c.users, c.rooms, c.subs, c.subOf, c.invites
+	w.replaced = true
 	if s.Version != "" {
-		w.version = s.Version
+		w.version, w.versioned = s.Version, true
 	}
 	return nil
 }
@@ -266,10 +273,13 @@ func checkState(s State) error {
 	return nil
 }
 
-// table is a collection kept in insertion order (MongoDB's natural order for find({})).
+// table is a collection kept in insertion order (MongoDB's natural order for find({})). It
+// remembers which documents were written since the world last recorded its changes.
 type table[T any] struct {
-	byID  map[string]*T
-	order []string
+	byID    map[string]*T
+	order   []string
+	touched []string // ids written or deleted since the last record, in first-write order
+	seen    map[string]bool
 }
 
 func (t *table[T]) get(id string) *T { return t.byID[id] }
@@ -279,12 +289,32 @@ func (t *table[T]) put(id string, v *T) {
 		t.order = append(t.order, id)
 	}
 	t.byID[id] = v
+	t.touch(id)
 }
 
 func (t *table[T]) del(id string) {
 	if _, ok := t.byID[id]; ok {
 		delete(t.byID, id)
 		t.order = slices.DeleteFunc(t.order, func(s string) bool { return s == id })
+		t.touch(id)
+	}
+}
+
+// touch marks document id as changed in place: callers touch what they edit through a pointer.
+func (t *table[T]) touch(id string) {
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	if !t.seen[id] {
+		t.seen[id] = true
+		t.touched = append(t.touched, id)
+	}
+}
+
+// untouch forgets the changes marked so far.
+func (t *table[T]) untouch() {
+	if len(t.touched) > 0 {
+		t.touched, t.seen = nil, nil
 	}
 }
 

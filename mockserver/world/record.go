@@ -1,0 +1,135 @@
+package world
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Collections of the stored documents, named as Rocket.Chat's MongoDB collections are in
+// State's JSON: the Collection of a Change.
+const (
+	Users         = "users"
+	Rooms         = "rooms"
+	Subscriptions = "subscriptions"
+	Invites       = "invites"
+)
+
+// Change is one document an operation wrote or deleted.
+type Change struct {
+	Collection string          // Users, Rooms, Subscriptions or Invites
+	ID         string          // the document's _id
+	Doc        json.RawMessage // the document as JSON (the State encoding); nil when deleted
+}
+
+// Changeset is what one operation changed in a world. A world numbers its changesets 1, 2, 3…
+// in the order it made them; a recorder applies them in that order.
+type Changeset struct {
+	Seq     uint64
+	Replace bool     // every earlier document is gone: Changes hold the whole data in order (Reset, Import)
+	Version string   // the emulated version, when it changed (or with Replace)
+	Changes []Change // documents written or deleted, each once, with its value at the end of the operation
+}
+
+// Recorder receives a world's changesets, for instance to keep them on disk.
+type Recorder interface {
+	// Record is called with the world's lock held, once per operation that changed data, in
+	// order: it must not block on I/O (queue the changeset and return).
+	Record(Changeset)
+	// Wait returns once every changeset recorded so far is durable, or ctx's error, or the
+	// error that keeps the recorder from making them durable.
+	Wait(ctx context.Context) error
+}
+
+// Record sends every later change of the world to r (nil stops recording). The data the
+// world holds now are not sent: r starts from what it already holds (an Export, a file).
+func (w *World) Record(r Recorder) {
+	w.mu.Lock()
+	defer w.unlock()
+	w.recorder = r
+	w.forget()
+}
+
+// Sync waits until every change the world made so far is durable in its recorder: callers
+// answer a request only then, so that an answer never reports data a crash could lose.
+// Without a recorder it returns nil at once.
+func (w *World) Sync(ctx context.Context) error {
+	w.mu.Lock()
+	r := w.recorder
+	w.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.Wait(ctx)
+}
+
+// unlock records the changes of the operation that held the lock, then releases it. Every
+// operation releases w.mu through unlock, so none can change data unrecorded.
+func (w *World) unlock() {
+	if w.recorder != nil {
+		if cs, changed := w.changeset(); changed {
+			w.seq++
+			cs.Seq = w.seq
+			w.recorder.Record(cs)
+		}
+	}
+	w.forget()
+	w.mu.Unlock()
+}
+
+// forget clears the change marks.
+func (w *World) forget() {
+	w.replaced, w.versioned = false, false
+	w.users.untouch()
+	w.rooms.untouch()
+	w.subs.untouch()
+	w.invites.untouch()
+}
+
+// changeset collects the marked changes. Callers hold w.mu.
+func (w *World) changeset() (Changeset, bool) {
+	var cs Changeset
+	if w.replaced {
+		cs.Replace, cs.Version = true, w.version
+		cs.Changes = appendAll(cs.Changes, Users, &w.users)
+		cs.Changes = appendAll(cs.Changes, Rooms, &w.rooms)
+		cs.Changes = appendAll(cs.Changes, Subscriptions, &w.subs)
+		cs.Changes = appendAll(cs.Changes, Invites, &w.invites)
+		return cs, true
+	}
+	if w.versioned {
+		cs.Version = w.version
+	}
+	cs.Changes = appendTouched(cs.Changes, Users, &w.users)
+	cs.Changes = appendTouched(cs.Changes, Rooms, &w.rooms)
+	cs.Changes = appendTouched(cs.Changes, Subscriptions, &w.subs)
+	cs.Changes = appendTouched(cs.Changes, Invites, &w.invites)
+	return cs, cs.Version != "" || len(cs.Changes) > 0
+}
+
+func appendAll[T any](out []Change, coll string, t *table[T]) []Change {
+	for _, id := range t.order {
+		out = append(out, Change{Collection: coll, ID: id, Doc: document(t.byID[id])})
+	}
+	return out
+}
+
+func appendTouched[T any](out []Change, coll string, t *table[T]) []Change {
+	for _, id := range t.touched {
+		c := Change{Collection: coll, ID: id}
+		if v := t.byID[id]; v != nil {
+			c.Doc = document(v)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// document encodes a stored document. The model types hold only strings, numbers, booleans,
+// slices and Dates, whose encoding cannot fail.
+func document(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("world: encode document: " + err.Error())
+	}
+	return b
+}

@@ -1,0 +1,273 @@
+package world
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// replica applies changesets to ordered collections of raw documents, as a store would.
+type replica struct {
+	t       *testing.T
+	seq     uint64
+	version string
+	colls   map[string]*ordered
+}
+
+type ordered struct {
+	ids  []string
+	docs map[string]json.RawMessage
+}
+
+func newReplica(t *testing.T, w *World) *replica {
+	r := &replica{t: t, colls: map[string]*ordered{}}
+	s := w.Export()
+	r.Record(stateChangeset(t, s))
+	r.seq = 0
+	return r
+}
+
+// stateChangeset is a Replace changeset holding s.
+func stateChangeset(t *testing.T, s State) Changeset {
+	cs := Changeset{Replace: true, Version: s.Version}
+	add := func(coll, id string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs.Changes = append(cs.Changes, Change{Collection: coll, ID: id, Doc: b})
+	}
+	for _, u := range s.Users {
+		add(Users, u.ID, u)
+	}
+	for _, r := range s.Rooms {
+		add(Rooms, r.ID, r)
+	}
+	for _, sub := range s.Subscriptions {
+		add(Subscriptions, sub.ID, sub)
+	}
+	for _, inv := range s.Invites {
+		add(Invites, inv.ID, inv)
+	}
+	return cs
+}
+
+func (r *replica) Record(cs Changeset) {
+	if cs.Seq != r.seq+1 && r.seq != 0 || cs.Seq == 0 && r.colls[Users] != nil {
+		r.t.Errorf("changeset %d after %d", cs.Seq, r.seq)
+	}
+	r.seq = cs.Seq
+	if cs.Replace {
+		r.colls = map[string]*ordered{}
+	}
+	for _, name := range []string{Users, Rooms, Subscriptions, Invites} {
+		if r.colls[name] == nil {
+			r.colls[name] = &ordered{docs: map[string]json.RawMessage{}}
+		}
+	}
+	if cs.Version != "" {
+		r.version = cs.Version
+	}
+	for _, c := range cs.Changes {
+		o := r.colls[c.Collection]
+		if o == nil {
+			r.t.Fatalf("change in unknown collection %q", c.Collection)
+		}
+		_, known := o.docs[c.ID]
+		switch {
+		case c.Doc == nil:
+			delete(o.docs, c.ID)
+			o.ids = slices.DeleteFunc(o.ids, func(id string) bool { return id == c.ID })
+		case known:
+			o.docs[c.ID] = c.Doc
+		default:
+			o.docs[c.ID] = c.Doc
+			o.ids = append(o.ids, c.ID)
+		}
+	}
+}
+
+func (r *replica) Wait(context.Context) error { return nil }
+
+// state decodes the replica into a State.
+func (r *replica) state() State {
+	s := State{Version: r.version}
+	decode := func(coll string, each func(json.RawMessage) error) {
+		for _, id := range r.colls[coll].ids {
+			if err := each(r.colls[coll].docs[id]); err != nil {
+				r.t.Fatal(err)
+			}
+		}
+	}
+	decode(Users, func(b json.RawMessage) error {
+		var v User
+		err := json.Unmarshal(b, &v)
+		s.Users = append(s.Users, v)
+		return err
+	})
+	decode(Rooms, func(b json.RawMessage) error {
+		var v Room
+		err := json.Unmarshal(b, &v)
+		s.Rooms = append(s.Rooms, v)
+		return err
+	})
+	decode(Subscriptions, func(b json.RawMessage) error {
+		var v Subscription
+		err := json.Unmarshal(b, &v)
+		s.Subscriptions = append(s.Subscriptions, v)
+		return err
+	})
+	decode(Invites, func(b json.RawMessage) error {
+		var v Invite
+		err := json.Unmarshal(b, &v)
+		s.Invites = append(s.Invites, v)
+		return err
+	})
+	return s
+}
+
+// sameJSON compares two states by their JSON encoding (the form a store keeps) and reports
+// the first document that differs.
+func sameJSON(t *testing.T, step string, got, want State) {
+	t.Helper()
+	docs := func(s State) []string {
+		out := []string{"version " + s.Version}
+		add := func(coll string, v any) {
+			b, _ := json.Marshal(v)
+			out = append(out, coll+" "+string(b))
+		}
+		for _, v := range s.Users {
+			add(Users, v)
+		}
+		for _, v := range s.Rooms {
+			add(Rooms, v)
+		}
+		for _, v := range s.Subscriptions {
+			add(Subscriptions, v)
+		}
+		for _, v := range s.Invites {
+			add(Invites, v)
+		}
+		return out
+	}
+	g, w := docs(got), docs(want)
+	for i := range max(len(g), len(w)) {
+		if i >= len(g) || i >= len(w) || g[i] != w[i] {
+			t.Errorf("after %s the recorded changes differ at document %d:\n got %s\nwant %s", step, i, at(g, i), at(w, i))
+			return
+		}
+	}
+}
+
+func at(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return "(none)"
+}
+
+// TestRecordedChangesRebuildTheWorld runs every mutating operation and checks after each one
+// that the changesets recorded so far rebuild exactly the world's Export, order included.
+func TestRecordedChangesRebuildTheWorld(t *testing.T) {
+	w := newWorld(t, "")
+	rep := newReplica(t, w)
+	w.Record(rep)
+	s, err := w.Login(Credentials{User: "bob", Password: "rocket.chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes, no := true, false
+	var newUser, newRoom string
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"login", func() error { return nil }},
+		{"useInviteToken", func() error { _, err := w.UseInviteToken("bob", "PrjXok"); return err }},
+		{"useInviteToken by a member", func() error { _, err := w.UseInviteToken("bob", "Forevr"); return err }},
+		{"findOrCreateInvite", func() error { _, err := w.FindOrCreateInvite(admin, "GENERAL", 7, 5); return err }},
+		{"removeInvite", func() error { return w.RemoveInvite(admin, "Expird") }},
+		{"ban", func() error { return w.Ban(admin, "ProjectX", UserSelector{ID: "alice"}) }},
+		{"unban", func() error { return w.Unban(admin, "ProjectX", UserSelector{ID: "carol"}) }},
+		{"createUser", func() error {
+			u, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Password: "x", Active: &yes})
+			if u != nil {
+				newUser = u.ID
+			}
+			return err
+		}},
+		{"createUser without default rooms", func() error {
+			_, err := w.CreateUser(admin, NewUser{Username: "erin", Email: "erin@example.com", Password: "x", JoinDefaultChannels: &no})
+			return err
+		}},
+		{"createRoom", func() error {
+			r, err := w.CreateRoom("bob", Group, NewRoom{Name: "bobs", Members: []string{"carol", "dave"}})
+			if r != nil {
+				newRoom = r.ID
+			}
+			return err
+		}},
+		{"inviteToRoom", func() error {
+			_, err := w.InviteToRoom(admin, Channel, RoomSelector{Name: "general"}, UserSelector{Username: "erin"})
+			return err
+		}},
+		{"joinChannel", func() error { _, err := w.JoinChannel("carol", RoomSelector{ID: "GENERAL"}); return err }},
+		{"deleteUser", func() error { return w.DeleteUser(admin, UserSelector{ID: newUser}) }},
+		{"deleteRoom", func() error { return w.DeleteRoom("bob", Group, RoomSelector{ID: newRoom}) }},
+		{"logout", func() error { return w.Logout("bob", s.AuthToken) }},
+		{"setVersion", func() error { return w.SetVersion("8.3.0") }},
+		{"useInviteToken by a banned user before 8.4", func() error { _, err := w.UseInviteToken("alice", "Forevr"); return err }},
+		{"failed operation", func() error {
+			if _, err := w.UseInviteToken("bob", "MaxedX"); err == nil {
+				t.Error("MaxedX is used up")
+			}
+			return nil
+		}},
+		{"reset", w.Reset},
+		{"import", func() error {
+			st := w.Export()
+			st.Invites = st.Invites[:2]
+			st.Version = "8.4.0"
+			return w.Import(st)
+		}},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		sameJSON(t, step.name, rep.state(), w.Export())
+	}
+	if rep.seq < uint64(len(steps)-3) {
+		t.Errorf("%d changesets recorded for %d changing steps", rep.seq, len(steps)-3)
+	}
+}
+
+// TestReadsRecordNothing checks that operations that change nothing send no changeset.
+func TestReadsRecordNothing(t *testing.T) {
+	w := newWorld(t, "")
+	rep := newReplica(t, w)
+	w.Record(rep)
+	w.ValidateInviteToken("PrjXok")
+	_, _ = w.ListInvites(admin)
+	_, _ = w.RoomInfo("bob", RoomSelector{ID: "GENERAL"})
+	_, _ = w.UseInviteToken("carol", "PrjXok") // banned: refused before any write
+	_ = w.Export()
+	if rep.seq != 0 {
+		t.Errorf("reads and refusals recorded %d changesets", rep.seq)
+	}
+	if err := w.Sync(context.Background()); err != nil {
+		t.Errorf("Sync: %v", err)
+	}
+}
+
+func TestSyncWithoutRecorder(t *testing.T) {
+	w := newWorld(t, "")
+	if err := w.Sync(context.Background()); err != nil {
+		t.Errorf("Sync without a recorder: %v", err)
+	}
+	if !reflect.DeepEqual(w.Export(), w.Export()) {
+		t.Error("Export is not stable")
+	}
+}
