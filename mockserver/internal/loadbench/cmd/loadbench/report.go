@@ -71,7 +71,8 @@ func (b *bench) writeLoads(w *strings.Builder) {
 		"`X-Auth-Token: alice-token`), already a member of ProjectX, `%s`: 200 every time.\n\n",
 		b.o.conns, b.o.threads, b.o.duration, b.o.warmup, b.o.rcmockArgs, endpoints[0].body, endpoints[1].body)
 	fmt.Fprintf(w, "The last column is the CPU that processes other than the server and wrk used during the "+
-		"measured run, in cores (from /proc): the machine is shared, and a row with more than about 0.1 is skewed.\n\n")
+		"measured run, in cores (from /proc): the machine is shared. A run above %.1f is repeated (at most %d runs) and "+
+		"the least disturbed one kept; a row still above it is skewed by the other work.\n\n", quietCores, measureTries)
 	fmt.Fprintf(w, "| endpoint | server | req/s | p50 | p99 | max | non-2xx | socket errors | other CPU |\n|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, e := range endpoints {
 		for _, s := range []string{serverRcmock, serverFloor, serverPrism} {
