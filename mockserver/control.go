@@ -204,7 +204,7 @@ func (s *Server) reset(c *controlCall) answer {
 		return fail(http.StatusInternalServerError, "error-invalid-state", "reset: %v", err)
 	}
 	c.sb.journal.clear()
-	return ok(success)
+	return s.saved(c.r, ok(success))
 }
 
 // clockAnswer is the body of GET and PUT /_mock/clock.
@@ -351,13 +351,17 @@ func (s *Server) createSandbox(c *controlCall) answer {
 		sb.id = newSandboxID()
 	}
 	s.sandboxes[sb.id] = sb
+	err = s.storeSandbox(sb, req.Fixtures)
 	s.mu.Unlock()
-	return answer{http.StatusCreated, struct {
+	if err != nil {
+		return fail(http.StatusInternalServerError, "error-state-not-saved", "%v", err)
+	}
+	return s.saved(c.r, answer{http.StatusCreated, struct {
 		ID       string `json:"id"`
 		BasePath string `json:"basePath"`
 		Emulate  string `json:"emulate"`
 		Success  bool   `json:"success"`
-	}{sb.id, sandboxPrefix + sb.id, sb.world.Version(), true}}
+	}{sb.id, sandboxPrefix + sb.id, sb.world.Version(), true}})
 }
 
 // adminsOnly is the "empty" fixture set: the admins of fx and nothing else, so that a client
@@ -386,11 +390,14 @@ func (s *Server) deleteSandbox(c *controlCall) answer {
 	s.mu.Lock()
 	_, found := s.sandboxes[id]
 	delete(s.sandboxes, id)
+	if found {
+		s.forgetSandbox(id)
+	}
 	s.mu.Unlock()
 	if !found {
 		return answer{http.StatusNotFound, sandboxNotFound(id)}
 	}
-	return ok(success)
+	return s.saved(c.r, ok(success))
 }
 
 // settingsAnswer is the body of GET and PUT /_mock/settings.
@@ -428,7 +435,8 @@ func (s *Server) setSettings(c *controlCall) answer {
 		}
 	}
 	c.sb.latency.Store(int64(latency))
-	return settingsOf(c.sb)
+	s.storeLatency(c.sb)
+	return s.saved(c.r, settingsOf(c.sb))
 }
 
 // parseLatency reads a latency setting; "" is 0s. bad reports an error answer in a.
@@ -460,7 +468,7 @@ func (s *Server) importState(c *controlCall) answer {
 	if err := c.sb.world.Import(st); err != nil {
 		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
 	}
-	return ok(success)
+	return s.saved(c.r, ok(success))
 }
 
 func (s *Server) listRequests(c *controlCall) answer {

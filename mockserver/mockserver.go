@@ -26,6 +26,7 @@ import (
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver/api"
+	"github.com/rcinvite/rcinvite/mockserver/statefile"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -42,7 +43,8 @@ type Server struct {
 	cfg     config
 	log     *slog.Logger
 	control *spec.Validator
-	main    *sandbox // the default world at /api/...
+	main    *sandbox         // the default world at /api/...
+	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
 
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
@@ -55,7 +57,8 @@ type sandbox struct {
 	world     *world.World
 	api       http.Handler
 	journal   *journal
-	latency   atomic.Int64 // time.Duration slept before each Rocket.Chat API answer
+	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
+	saved     *statefile.Log // its record in the state file, or nil
 }
 
 // New builds a Server. The default world starts from the fixtures (fixtures.Default() unless
@@ -85,6 +88,9 @@ func New(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
 	s.main = main
+	if err := s.openStateFile(); err != nil {
+		return nil, fmt.Errorf("new mock server: %w", err)
+	}
 	return s, nil
 }
 

@@ -28,6 +28,7 @@ type config struct {
 	journalSize  int
 	latency      time.Duration
 	siteURL      string
+	stateFile    string // WithStateFile (persist.go)
 }
 
 // WithFixtures makes f the fixtures of the default world and of every sandbox opened with
