@@ -72,7 +72,9 @@ func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
 //  4. The request is validated (after Ajv-style coercion): 400 invalid-params for the body,
 //     error-invalid-params for the query, with Ajv's messages joined by "\n".
 //  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
-//     envelope (render.go), in one place.
+//     envelope (render.go), in one place. With a recorder (a state file) the answer waits
+//     until every change the world made so far, the operation's own included, is durable
+//     (world.Sync); when it cannot be, 500 error-state-not-saved.
 //  6. The answer is validated against the contract: in Strict mode a violation answers 500
 //     error-contract-violation; otherwise it is logged and the answer sent as it is.
 //
@@ -123,7 +125,11 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		h.log.Error("operation without handler", "operation", route.OperationID)
 		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
-	return h.checked(r, render(op(h.world, c)))
+	v, err := op(h.world, c)
+	if serr := h.world.Sync(r.Context()); serr != nil {
+		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+	}
+	return h.checked(r, render(v, err))
 }
 
 // checked validates an answer against the contract (step 6).
@@ -151,7 +157,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	r.Body = io.NopCloser(bytes.NewReader(raw))
 	return raw, nil
 }
-
 
 // serverRejects reports whether Rocket.Chat's own schema refuses the request. Values the
 // contract narrows but only the handler checks (findOrCreateInvite's days and maxUses) pass on
