@@ -81,6 +81,7 @@ type options struct {
 	journalSize  int
 	latency      time.Duration
 	siteURL      string
+	stateFile    string
 }
 
 const usageHead = `rcmock serves a mock Rocket.Chat 8.4.0 REST API (invite links, room bans and the
@@ -107,7 +108,8 @@ Routes:
   /livez                     health check
 
 Exit status: 0 after a clean shutdown (SIGINT, SIGTERM), 1 when serving fails,
-2 for bad flags or a bad fixtures file (reported as file:line: problem).
+2 for bad flags or a bad fixtures file (reported as file:line: problem) or a state file
+that cannot be read (corrupt, not a state file, or in use by another rcmock).
 `
 
 // parseFlags reads args and the environment into options.
@@ -124,6 +126,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
+	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)
@@ -161,7 +164,7 @@ func printUsage(fs *flag.FlagSet, w io.Writer) {
 
 // run is rcmock: it serves until ctx ends, then shuts down gracefully. Logs go to stderr,
 // --help to stdout.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, getenv, stdout)
 	if err != nil {
 		return err
@@ -178,6 +181,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return usageError{err}
 	}
+	defer func() { err = errors.Join(err, srv.Close()) }()
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -227,6 +231,9 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 	}
 	if o.siteURL != "" {
 		opts = append(opts, mockserver.WithSiteURL(strings.TrimSuffix(o.siteURL, "/")))
+	}
+	if o.stateFile != "" {
+		opts = append(opts, mockserver.WithStateFile(o.stateFile))
 	}
 	return opts
 }
