@@ -1,0 +1,174 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/mockserver/world"
+)
+
+// persisted is a server on a state file, driven in-process.
+type persisted struct {
+	t   *testing.T
+	srv *mockserver.Server
+}
+
+func openPersisted(t *testing.T, path string) *persisted {
+	t.Helper()
+	srv, err := mockserver.New(mockserver.WithStateFile(path), mockserver.WithStrict(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &persisted{t, srv}
+}
+
+func (p *persisted) close() {
+	p.t.Helper()
+	if err := p.srv.Close(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// do sends a request from loopback and decodes the JSON answer into out (when not nil).
+func (p *persisted) do(method, target, body string, header map[string]string, want int, out any) {
+	p.t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:1"
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	p.srv.ServeHTTP(rec, req)
+	if rec.Code != want {
+		p.t.Fatalf("%s %s: %d %s, want %d", method, target, rec.Code, rec.Body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+}
+
+func (p *persisted) state(query string) string {
+	var st world.State
+	p.do(http.MethodGet, "/_mock/state"+query, "", nil, http.StatusOK, &st)
+	b, _ := json.Marshal(st)
+	return string(b)
+}
+
+var bob = map[string]string{"X-User-Id": "bob", "X-Auth-Token": "bob-token"}
+
+// TestStateFileKeepsEveryWorld changes the default world and a sandbox, their settings and
+// the set of sandboxes, then opens the file again: everything is as it was.
+func TestStateFileKeepsEveryWorld(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	p := openPersisted(t, path)
+	p.do(http.MethodPost, "/api/v1/useInviteToken", `{"token":"PrjXok"}`, bob, http.StatusOK, nil)
+	p.do(http.MethodPut, "/_mock/settings", `{"latency":"7ms"}`, nil, http.StatusOK, nil)
+	var sb struct{ ID string }
+	p.do(http.MethodPost, "/_mock/sandboxes", `{"emulate":"8.3.0","latency":"5ms","fixtures":"empty"}`, nil, http.StatusCreated, &sb)
+	var gone struct{ ID string }
+	p.do(http.MethodPost, "/_mock/sandboxes", `{}`, nil, http.StatusCreated, &gone)
+	p.do(http.MethodDelete, "/_mock/sandboxes/"+gone.ID, "", nil, http.StatusOK, nil)
+	admin := map[string]string{"X-User-Id": "rocketchat.internal.admin.test", "X-Auth-Token": "admin-token"}
+	p.do(http.MethodPost, "/sandboxes/"+sb.ID+"/api/v1/channels.create", `{"name":"kept"}`, admin, http.StatusOK, nil)
+	var listBefore any
+	p.do(http.MethodGet, "/_mock/sandboxes", "", nil, http.StatusOK, &listBefore)
+	mainBefore, sbBefore := p.state(""), p.state("?sandbox="+sb.ID)
+	p.close()
+
+	p = openPersisted(t, path)
+	defer p.close()
+	if got := p.state(""); got != mainBefore {
+		t.Errorf("default world after reopening:\n%s\nwant\n%s", got, mainBefore)
+	}
+	if got := p.state("?sandbox=" + sb.ID); got != sbBefore {
+		t.Errorf("sandbox after reopening:\n%s\nwant\n%s", got, sbBefore)
+	}
+	var listAfter any
+	p.do(http.MethodGet, "/_mock/sandboxes", "", nil, http.StatusOK, &listAfter)
+	if a, b := jsonOf(listAfter), jsonOf(listBefore); a != b {
+		t.Errorf("sandboxes after reopening %s, want %s (the deleted one gone)", a, b)
+	}
+	var set struct{ Emulate, Latency string }
+	p.do(http.MethodGet, "/_mock/settings", "", nil, http.StatusOK, &set)
+	if set.Latency != "7ms" {
+		t.Errorf("default world latency %s, want 7ms", set.Latency)
+	}
+	p.do(http.MethodGet, "/_mock/settings?sandbox="+sb.ID, "", nil, http.StatusOK, &set)
+	if set.Emulate != "8.3.0" || set.Latency != "5ms" {
+		t.Errorf("sandbox settings %+v, want 8.3.0 and 5ms", set)
+	}
+	// The sandbox still resets to its own fixtures: "empty" keeps the admins only.
+	p.do(http.MethodPost, "/_mock/reset?sandbox="+sb.ID, "", nil, http.StatusOK, nil)
+	var st world.State
+	p.do(http.MethodGet, "/_mock/state?sandbox="+sb.ID, "", nil, http.StatusOK, &st)
+	if len(st.Users) != 1 || len(st.Rooms) != 0 {
+		t.Errorf("reset of an empty-fixtures sandbox after reopening: %d users, %d rooms", len(st.Users), len(st.Rooms))
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// TestResetAndImportAreKept: control calls that replace a world's data reach the file.
+func TestResetAndImportAreKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	p := openPersisted(t, path)
+	fresh := p.state("")
+	p.do(http.MethodPost, "/api/v1/useInviteToken", `{"token":"PrjXok"}`, bob, http.StatusOK, nil)
+	p.do(http.MethodPost, "/_mock/reset", "", nil, http.StatusOK, nil)
+	afterReset := p.state("")
+	p.close()
+	p = openPersisted(t, path)
+	if got := p.state(""); got != afterReset || strings.Contains(got, `"inviteToken":"PrjXok"`) {
+		t.Errorf("after reset and reopening:\n%s\nwant\n%s", got, afterReset)
+	}
+	var st world.State
+	if err := json.Unmarshal([]byte(fresh), &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Invites = st.Invites[:1]
+	st.Version = "8.3.0"
+	p.do(http.MethodPut, "/_mock/state", jsonOf(st), nil, http.StatusOK, nil)
+	imported := p.state("")
+	p.close()
+	p = openPersisted(t, path)
+	defer p.close()
+	if got := p.state(""); got != imported {
+		t.Errorf("after PUT /_mock/state and reopening:\n%s\nwant\n%s", got, imported)
+	}
+}
+
+func TestCorruptStateFileFailsNew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("x", 8192)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := mockserver.New(mockserver.WithStateFile(path))
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "corrupt") {
+		t.Errorf("New on a corrupt state file = %v, want an error naming the file", err)
+	}
+	if _, err := mockserver.New(mockserver.WithStateFile("")); err == nil {
+		t.Error("WithStateFile(\"\") accepted")
+	}
+}
+
+func TestCloseWithoutStateFile(t *testing.T) {
+	srv, err := mockserver.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("Close of an in-memory server: %v", err)
+	}
+}
