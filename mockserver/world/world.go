@@ -311,9 +311,14 @@ func (t *table[T]) touch(id string) {
 	}
 }
 
-// untouch forgets the changes marked so far.
+// untouch forgets the changes marked so far, keeping small marks' memory for the next operation.
 func (t *table[T]) untouch() {
-	if len(t.touched) > 0 {
+	switch n := len(t.touched); {
+	case n == 0:
+	case n <= 64:
+		clear(t.seen)
+		t.touched = t.touched[:0]
+	default: // after a Reset or Import: let the large marks go
 		t.touched, t.seen = nil, nil
 	}
 }
