@@ -211,6 +211,10 @@ func checkAnswer(t *testing.T, req *http.Request, sandbox string, status int, he
 		return
 	}
 	if _, err := v.FindRoute(req); errors.Is(err, spec.ErrNoRoute) || errors.Is(err, spec.ErrMethodNotAllowed) {
+		if v == spec.Control() && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
+			checkAccessRefusal(t, req, status, body) // access is checked before the route
+			return
+		}
 		checkErrorEnvelope(t, req, status, body)
 		return
 	}
@@ -230,6 +234,20 @@ func checkErrorEnvelope(t *testing.T, req *http.Request, status int, body []byte
 		json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.Error == "" {
 		t.Fatalf("%s %s (no operation in the contract) answered %d %s, want 404/405 with a JSON error envelope",
 			req.Method, req.URL, status, body)
+	}
+}
+
+// checkAccessRefusal: the control API refuses a caller with 401 error-control-unauthorized or
+// 403 error-control-forbidden, whatever the path.
+func checkAccessRefusal(t *testing.T, req *http.Request, status int, body []byte) {
+	t.Helper()
+	var env struct {
+		Success   *bool  `json:"success"`
+		ErrorType string `json:"errorType"`
+	}
+	want := map[int]string{http.StatusUnauthorized: "error-control-unauthorized", http.StatusForbidden: "error-control-forbidden"}[status]
+	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.ErrorType != want {
+		t.Fatalf("%s %s answered %d %s, want errorType %s", req.Method, req.URL, status, body, want)
 	}
 }
 
