@@ -30,7 +30,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-latency", "-site-url", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-latency", "-site-url", "-state-file", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
