@@ -8,6 +8,7 @@ IMAGE       ?= rcinvite/rcmock:dev
 # A count (Nx), not a duration: go1.26's fuzz coordinator can fail a clean run that ends on a
 # -fuzztime deadline with "context deadline exceeded" (golang/go#75804, fixed in go1.27).
 FUZZTIME    ?= 50000x
+FUZZPARALLEL ?= 1
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 REPORTS     := $(CURDIR)/reports
 
@@ -51,6 +52,10 @@ fuzz: ## run every fuzz target for FUZZTIME (executions, e.g. 50000x) each
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) $$pkg; \
 	  done; \
 	done
+
+bench: ## rcmock vs a bare net/http floor vs Prism (wrk, 64 conns), start-up, memory, Go benchmarks; rewrites BENCHMARKS.md (needs wrk and npm)
+	@command -v wrk >/dev/null || { echo "make bench: needs wrk (apt-get install -y wrk)"; exit 1; }
+	$(GO) run ./mockserver/internal/loadbench/cmd/loadbench -out BENCHMARKS.md
