@@ -1,0 +1,109 @@
+package world
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchWorld returns the default world with extra invites (none of them reusable by the
+// admin's ProjectX/7/10 request) and extra login tokens of alice, whose last token is returned.
+func benchWorld(b *testing.B, invites, logins int) (*World, string) {
+	b.Helper()
+	w, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := w.Export()
+	now := dateOf(w.Clock().Now())
+	for i := range invites {
+		s.Invites = append(s.Invites, Invite{ID: fmt.Sprintf("bench%07d", i), Rid: "GENERAL", UserID: "bob",
+			Days: 0, MaxUses: 0, CreatedAt: now, UpdatedAt: now})
+	}
+	token := "alice-token"
+	for i := range s.Users {
+		if s.Users[i].ID != "alice" {
+			continue
+		}
+		for j := range logins {
+			token = fmt.Sprintf("bench-login-%d", j)
+			s.Users[i].LoginTokens = append(s.Users[i].LoginTokens, LoginToken{HashedToken: hashLoginToken(token), When: now})
+		}
+	}
+	if err := w.Import(s); err != nil {
+		b.Fatal(err)
+	}
+	return w, token
+}
+
+// BenchmarkFindOrCreateInvite reuses the admin's fixture invite PrjXok among n other invites.
+func BenchmarkFindOrCreateInvite(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("invites=%d", n), func(b *testing.B) {
+			w, _ := benchWorld(b, n, 0)
+			b.ReportAllocs()
+			for b.Loop() {
+				inv, err := w.FindOrCreateInvite(admin, "ProjectX", 7, 10)
+				if err != nil || inv.ID != "PrjXok" {
+					b.Fatalf("FindOrCreateInvite = %v, %v; want PrjXok", inv, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAuthenticate checks alice's most recent token when she holds n login tokens.
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("logins=%d", n), func(b *testing.B) {
+			w, token := benchWorld(b, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.Authenticate("alice", token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkResume logs in with alice's most recent token when she holds n login tokens.
+func BenchmarkResume(b *testing.B) {
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("logins=%d", n), func(b *testing.B) {
+			w, token := benchWorld(b, 0, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.Login(Credentials{Resume: token}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRoomMembers lists ProjectX's members while n subscriptions to other rooms exist.
+func BenchmarkRoomMembers(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("subscriptions=%d", n), func(b *testing.B) {
+			w, _ := benchWorld(b, 0, 0)
+			s := w.Export()
+			now := dateOf(w.Clock().Now())
+			for i := range n {
+				rid := fmt.Sprintf("bench-room-%d", i)
+				s.Rooms = append(s.Rooms, Room{ID: rid, T: "c", Name: rid, UsersCount: 1, Ts: now, UpdatedAt: now})
+				s.Subscriptions = append(s.Subscriptions, Subscription{ID: rid + "-bob", Rid: rid, U: UserRef{ID: "bob", Username: "bob"},
+					Name: rid, T: "c", Ts: now, Ls: now, UpdatedAt: now})
+			}
+			if err := w.Import(s); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := w.RoomMembers(admin, Group, RoomSelector{ID: "ProjectX"}, Page{})
+				if err != nil || m.Total != 2 {
+					b.Fatalf("RoomMembers = %+v, %v; want 2 members", m, err)
+				}
+			}
+		})
+	}
+}
