@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -77,6 +78,18 @@ var controlOps = map[string]struct {
 	"clearRequests": {true, (*Server).clearRequests},
 }
 
+// controlTakesBody reports, per operationId of spec/mock-control.yaml, whether the operation
+// has a request body in the contract.
+var controlTakesBody = sync.OnceValue(func() map[string]bool {
+	takes := map[string]bool{}
+	for _, item := range spec.Control().Document().Paths.Map() {
+		for _, op := range item.Operations() {
+			takes[op.OperationID] = op.RequestBody != nil && op.RequestBody.Value != nil
+		}
+	}
+	return takes
+})
+
 // serveControl answers a /_mock/ request and returns the sandbox it concerned. Order:
 //
 //  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
@@ -84,8 +97,10 @@ var controlOps = map[string]struct {
 //     alone, are served (else 403 error-control-forbidden).
 //  2. Route in spec/mock-control.yaml: unknown path 404 error-not-found, other method 405
 //     error-method-not-allowed.
-//  3. Body: at most 32 MiB (413 error-too-large) and JSON when present, whatever its
-//     Content-Type (400 error-invalid-params).
+//  3. Body: operations without a request body in the contract (reset and every GET and DELETE)
+//     ignore any body sent, unread, as Rocket.Chat-style servers do; the others read at most
+//     32 MiB (413 error-too-large) of JSON when present, whatever its Content-Type (400
+//     error-invalid-params).
 //  4. Query and body validated against the contract (400 error-invalid-params naming the field).
 //  5. The sandbox query parameter picks the world (404 error-sandbox-not-found).
 //  6. The operation runs.
@@ -115,21 +130,32 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 
 // runControl performs steps 3 to 6 of serveControl.
 func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string) answer {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, controlBodyLimit))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return fail(http.StatusRequestEntityTooLarge, "error-too-large", "body larger than %d bytes", controlBodyLimit)
-		}
-		return invalidParams("read body: %v", err)
-	}
-	if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
-		return invalidParams("body is not valid JSON")
-	}
-	// The control API reads JSON whatever the Content-Type says (curl -d sends a form type).
+	var body []byte
 	r = r.Clone(r.Context())
-	r.Header.Set("Content-Type", "application/json")
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	if controlTakesBody()[route.OperationID] {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, controlBodyLimit))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return fail(http.StatusRequestEntityTooLarge, "error-too-large", "body larger than %d bytes", controlBodyLimit)
+			}
+			return invalidParams("read body: %v", err)
+		}
+		if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+			return invalidParams("body is not valid JSON")
+		}
+		// The control API reads JSON whatever the Content-Type says (curl -d sends a form type).
+		r.Header.Set("Content-Type", "application/json")
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	} else {
+		// The body is ignored: the operation sees none. net/http drains or drops it afterwards.
+		r.Body, r.ContentLength = http.NoBody, 0
+		r.Header.Del("Content-Type")
+		r.Header.Del("Content-Length")
+		r.Header.Del("Transfer-Encoding")
+		r.TransferEncoding = nil
+	}
 	if err := s.control.ValidateRequest(r); err != nil {
 		return invalidParams("%v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/spec"
 )
 
 // TestControlOperations runs every control operation, and its refusals, end to end; each
@@ -672,3 +674,103 @@ func FuzzControl(f *testing.F) {
 		checkControlAnswer(t, o[0], req.URL.Path+"?"+req.URL.RawQuery, rec.Result(), rec.Body.Bytes())
 	})
 }
+
+// TestBodilessControlCallsIgnoreBodies sends bodies of every kind (not JSON, JSON, larger than
+// the control limit, cut off by the client) to each control operation that takes no body in
+// spec/mock-control.yaml: each must answer exactly as without a body, on contract.
+func TestBodilessControlCallsIgnoreBodies(t *testing.T) {
+	srv, err := mockserver.New(mockserver.WithStrict(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(method, target string, body io.Reader, length int64) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, target, body)
+		r.RemoteAddr = "127.0.0.1:40000"
+		r.ContentLength = length
+		if length < 0 {
+			r.TransferEncoding = []string{"chunked"}
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		checkControlAnswer(t, method, target, rec.Result(), rec.Body.Bytes())
+		return rec
+	}
+	newSandbox := func() string {
+		rec := serve(http.MethodPost, "/_mock/sandboxes", nil, 0)
+		var sb struct{ ID string }
+		if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &sb) != nil || sb.ID == "" {
+			t.Fatalf("create sandbox: %d %s", rec.Code, rec.Body)
+		}
+		return sb.ID
+	}
+	ops := []struct {
+		operationID, method, template, path string // {new} in path: a sandbox opened for the case
+		status                              int
+	}{
+		{"reset", "POST", "/_mock/reset", "/_mock/reset", 200},
+		{"getClock", "GET", "/_mock/clock", "/_mock/clock", 200},
+		{"listSandboxes", "GET", "/_mock/sandboxes", "/_mock/sandboxes", 200},
+		{"deleteSandbox", "DELETE", "/_mock/sandboxes/{id}", "/_mock/sandboxes/{new}", 200},
+		{"deleteSandbox", "DELETE", "/_mock/sandboxes/{id}", "/_mock/sandboxes/0", 404},
+		{"getSettings", "GET", "/_mock/settings", "/_mock/settings", 200},
+		{"exportState", "GET", "/_mock/state", "/_mock/state", 200},
+		{"listRequests", "GET", "/_mock/requests", "/_mock/requests", 200},
+		{"clearRequests", "DELETE", "/_mock/requests", "/_mock/requests", 200},
+	}
+	bodies := []struct {
+		name   string
+		body   func() io.Reader
+		length int64
+	}{
+		{"not JSON", func() io.Reader { return strings.NewReader("A") }, 1},
+		{"cut JSON", func() io.Reader { return strings.NewReader(`{"advance":`) }, 11},
+		{"JSON", func() io.Reader { return strings.NewReader(`{"sandbox":"nope","colour":"red"}`) }, 33},
+		{"chunked", func() io.Reader { return strings.NewReader("[1,2") }, -1},
+		{"larger than 32 MiB", func() io.Reader { return io.LimitReader(ones{}, 33<<20) }, 33 << 20},
+		{"client gone mid-body", func() io.Reader { return io.MultiReader(strings.NewReader("{"), brokenReader{}) }, 100},
+	}
+	doc := spec.Control().Document()
+	covered := map[string]bool{}
+	for _, op := range ops {
+		covered[op.operationID] = true
+		item := doc.Paths.Value(op.template)
+		if item == nil || item.GetOperation(op.method) == nil || item.GetOperation(op.method).OperationID != op.operationID ||
+			item.GetOperation(op.method).RequestBody != nil {
+			t.Errorf("%s %s is not a bodiless operation of spec/mock-control.yaml", op.method, op.path)
+		}
+		for _, b := range bodies {
+			t.Run(op.method+" "+op.path+" "+b.name, func(t *testing.T) {
+				path := op.path
+				if strings.Contains(path, "{new}") {
+					path = strings.ReplaceAll(path, "{new}", newSandbox())
+				}
+				rec := serve(op.method, path, b.body(), b.length)
+				if rec.Code != op.status {
+					t.Fatalf("answered %d %s, want %d", rec.Code, rec.Body, op.status)
+				}
+			})
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil && !covered[op.OperationID] {
+				t.Errorf("bodiless operation %s %s is not in the table", method, op.OperationID)
+			}
+		}
+	}
+}
+
+// ones reads an endless run of '1' bytes.
+type ones struct{}
+
+func (ones) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '1'
+	}
+	return len(p), nil
+}
+
+// brokenReader fails like a connection the client dropped.
+type brokenReader struct{}
+
+func (brokenReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
