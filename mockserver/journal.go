@@ -38,13 +38,27 @@ type JournalEntry struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
+// rawBodies are the bodies of one exchange as captured, at most journalBodyLimit bytes each.
+// The journal keeps them as they are and redacts them only when it is read (see journalBody),
+// so that answering a request never parses its bodies.
+type rawBodies struct {
+	request, response       []byte
+	requestCut, responseCut bool // the body was longer and was cut
+}
+
+// journalRecord is one entry of the ring: the entry without its bodies, and the raw bodies.
+type journalRecord struct {
+	entry  JournalEntry
+	bodies rawBodies
+}
+
 // journal is a world's bounded ring of answered requests. Its mutex guards only the ring and
-// is never held while a request is served.
+// is never held while a request is served, nor while bodies are redacted.
 type journal struct {
 	mu      sync.Mutex
-	ring    []JournalEntry // len == capacity once full; oldest at next
-	next    int            // where the next entry goes once the ring is full
-	total   int64          // entries recorded since the last clear
+	ring    []journalRecord // len == capacity once full; oldest at next
+	next    int             // where the next entry goes once the ring is full
+	total   int64           // entries recorded since the last clear
 	maxSize int
 }
 
@@ -52,17 +66,23 @@ func newJournal(size int) *journal {
 	return &journal{maxSize: size}
 }
 
-// record adds e, giving it the next sequence number and pushing out the oldest entry when full.
-func (j *journal) record(e JournalEntry) {
+// record adds e with its bodies b, giving it the next sequence number and pushing out the
+// oldest entry when full. The bodies are copied (the callers' buffers may be reused) and kept
+// raw; e's body fields are ignored and Truncated is set from b.
+func (j *journal) record(e JournalEntry, b rawBodies) {
+	e.RequestBody, e.ResponseBody = nil, nil
+	e.Truncated = b.requestCut || b.responseCut
+	b.request, b.response = clip(b.request), clip(b.response)
+	rec := journalRecord{entry: e, bodies: b}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.total++
-	e.ID = j.total
+	rec.entry.ID = j.total
 	if len(j.ring) < j.maxSize {
-		j.ring = append(j.ring, e)
+		j.ring = append(j.ring, rec)
 		return
 	}
-	j.ring[j.next] = e
+	j.ring[j.next] = rec
 	j.next = (j.next + 1) % j.maxSize
 }
 
@@ -73,22 +93,39 @@ func (j *journal) clear() {
 	j.ring, j.next, j.total = nil, 0, 0
 }
 
-// list returns the entries f matches, oldest first, with the total recorded and the number
-// pushed out of the ring since the last clear.
+// clip returns a copy of at most journalBodyLimit bytes of b, or nil when b is empty.
+func clip(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return bytes.Clone(b[:min(len(b), journalBodyLimit)])
+}
+
+// list returns the entries f matches, oldest first, with their bodies redacted, the total
+// recorded and the number pushed out of the ring since the last clear.
 func (j *journal) list(f journalFilter) (entries []JournalEntry, total, dropped int64) {
+	var matched []journalRecord
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	entries = []JournalEntry{}
 	for i := range j.ring {
-		e := j.ring[(j.next+i)%len(j.ring)]
-		if f.match(&e) {
-			entries = append(entries, e)
+		rec := j.ring[(j.next+i)%len(j.ring)]
+		if f.match(&rec.entry) {
+			matched = append(matched, rec)
 		}
 	}
-	if f.limit > 0 && len(entries) > f.limit {
-		entries = entries[len(entries)-f.limit:]
+	total, dropped = j.total, j.total-int64(len(j.ring))
+	j.mu.Unlock()
+	if f.limit > 0 && len(matched) > f.limit {
+		matched = matched[len(matched)-f.limit:]
 	}
-	return entries, j.total, j.total - int64(len(j.ring))
+	// Recorded bodies are never changed, so they are redacted outside the lock.
+	entries = make([]JournalEntry, len(matched))
+	for i, rec := range matched {
+		e := rec.entry
+		e.RequestBody = journalBody(rec.bodies.request, rec.bodies.requestCut)
+		e.ResponseBody = journalBody(rec.bodies.response, rec.bodies.responseCut)
+		entries[i] = e
+	}
+	return entries, total, dropped
 }
 
 // journalFilter selects journal entries; zero fields match everything.
@@ -114,7 +151,7 @@ func (f journalFilter) match(e *JournalEntry) bool {
 	}
 }
 
-// journalBody turns a captured body into what a journal entry keeps: JSON stays JSON with its
+// journalBody turns a captured body into what GET /_mock/requests shows: JSON stays JSON with its
 // secrets redacted, anything else becomes a JSON string. A cut body (cut is true) is never
 // parsed: it becomes a string, or "[redacted]" when it mentions a secret at all.
 func journalBody(b []byte, cut bool) json.RawMessage {

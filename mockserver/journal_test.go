@@ -43,7 +43,7 @@ func TestJournalBody(t *testing.T) {
 func TestJournalRing(t *testing.T) {
 	j := newJournal(3)
 	for i := range 5 {
-		j.record(JournalEntry{Method: "GET", Path: "/api/v1/p" + string(rune('a'+i)), Status: 200 + i})
+		j.record(JournalEntry{Method: "GET", Path: "/api/v1/p" + string(rune('a'+i)), Status: 200 + i}, rawBodies{})
 	}
 	entries, total, dropped := j.list(journalFilter{})
 	if total != 5 || dropped != 2 || len(entries) != 3 {
@@ -59,9 +59,50 @@ func TestJournalRing(t *testing.T) {
 	if total != 0 || dropped != 0 || len(entries) != 0 {
 		t.Errorf("after clear: total %d dropped %d kept %d", total, dropped, len(entries))
 	}
-	j.record(JournalEntry{})
+	j.record(JournalEntry{}, rawBodies{})
 	if entries, _, _ := j.list(journalFilter{}); entries[0].ID != 1 {
 		t.Errorf("after clear the first id is %d, want 1", entries[0].ID)
+	}
+}
+
+// TestJournalKeepsRawBodiesAndRedactsOnRead: the journal keeps a copy of the captured bytes,
+// cut at 64 KiB, and hands out only what journalBody makes of them.
+func TestJournalKeepsRawBodiesAndRedactsOnRead(t *testing.T) {
+	j := newJournal(10)
+	req := []byte(`{"user":"bob","password":"rocket.chat"}`)
+	resp := []byte(`{"data":{"authToken":"t0k","userId":"bob"},"status":"success"}`)
+	big := []byte(`{"pass":"` + strings.Repeat("x", journalBodyLimit+100))
+	j.record(JournalEntry{Method: "POST", Path: "/api/v1/login", RequestBody: json.RawMessage(`{"stale":1}`), Truncated: true},
+		rawBodies{request: req, response: resp})
+	j.record(JournalEntry{Method: "POST", Path: "/api/v1/users.register"}, rawBodies{request: big, requestCut: true})
+	copy(req, `{"user":"eve","secret":"x", `) // the caller's buffer is reused: the journal must not see it
+	for i := range resp {
+		resp[i] = ' '
+	}
+	if rec := j.ring[1].bodies.request; len(rec) != journalBodyLimit {
+		t.Errorf("kept %d bytes of a %d-byte body, want %d", len(rec), len(big), journalBodyLimit)
+	}
+	entries, _, _ := j.list(journalFilter{})
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want 2", len(entries))
+	}
+	login, register := entries[0], entries[1]
+	if got, want := string(login.RequestBody), `{"password":"[redacted]","user":"bob"}`; got != want {
+		t.Errorf("request body %s, want %s", got, want)
+	}
+	if got, want := string(login.ResponseBody), `{"data":{"authToken":"[redacted]","userId":"bob"},"status":"success"}`; got != want {
+		t.Errorf("response body %s, want %s", got, want)
+	}
+	if login.Truncated {
+		t.Error("an entry with whole bodies is marked truncated")
+	}
+	if got := string(register.RequestBody); got != `"[redacted]"` || !register.Truncated || register.ResponseBody != nil {
+		t.Errorf("cut body with a secret: %s truncated %v response %s", got, register.Truncated, register.ResponseBody)
+	}
+	// Reading twice gives the same, and redaction does not touch what the journal keeps.
+	again, _, _ := j.list(journalFilter{})
+	if string(again[0].RequestBody) != string(login.RequestBody) || !strings.Contains(string(j.ring[0].bodies.request), "rocket.chat") {
+		t.Error("listing changed the kept bodies")
 	}
 }
 

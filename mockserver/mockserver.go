@@ -144,7 +144,8 @@ func newSandboxID() string {
 //
 // A world then answers in this order: the request body is captured for the journal; the
 // world's latency is slept (a client that leaves meanwhile gets no answer); the world's
-// Rocket.Chat API handler answers; the journal records the exchange.
+// Rocket.Chat API handler answers; the journal records the exchange with its raw bodies
+// (redacted only when GET /_mock/requests reads them).
 // Every request ends with one log line: method, path, status, duration and sandbox.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -219,16 +220,13 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 	rec.capture = true
 	sb.api.ServeHTTP(rec, r)
 	sb.journal.record(JournalEntry{
-		Time:         start.UTC(),
-		Method:       r.Method,
-		Path:         r.URL.Path,
-		Query:        r.URL.RawQuery,
-		Status:       rec.statusCode(),
-		DurationMs:   float64(time.Since(start).Microseconds()) / 1000,
-		RequestBody:  journalBody(reqBody, reqCut),
-		ResponseBody: journalBody(rec.body.Bytes(), rec.cut),
-		Truncated:    reqCut || rec.cut,
-	})
+		Time:       start.UTC(),
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		Query:      r.URL.RawQuery,
+		Status:     rec.statusCode(),
+		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+	}, rawBodies{request: reqBody, requestCut: reqCut, response: rec.body.Bytes(), responseCut: rec.cut})
 }
 
 // statusClientClosed is logged for a request whose client left before the world answered
