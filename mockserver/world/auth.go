@@ -53,19 +53,15 @@ func (w *World) Login(c Credentials) (*Session, error) {
 		return nil, errLogin("error-user-is-not-activated", "User is not activated")
 	}
 	token := w.randomString(43, secretAlphabet)
-	u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
-	w.users.touch(u.ID)
+	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
 	return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
 }
 
 // resume is Meteor's resume login. An unknown token answers Meteor's 403 "You've been logged
 // out by the server. Please log in again." [inferred]
 func (w *World) resume(token string) (*Session, error) {
-	hashed := hashLoginToken(token)
-	for _, u := range w.users.all() {
-		if u.tokenIndex(hashed) >= 0 {
-			return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
-		}
+	if u := w.tokenOwner(hashLoginToken(token)); u != nil {
+		return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
 	}
 	return nil, errLogin("403", "You've been logged out by the server. Please log in again.")
 }
@@ -86,7 +82,7 @@ func (w *World) findLoginUser(c Credentials) *User {
 
 // userByUsername finds a user by username, ignoring case as Meteor's accounts do. [inferred]
 func (w *World) userByUsername(name string) *User {
-	for _, u := range w.users.all() {
+	for u := range w.users.values() {
 		if strings.EqualFold(u.Username, name) {
 			return u
 		}
@@ -95,7 +91,7 @@ func (w *World) userByUsername(name string) *User {
 }
 
 func (w *World) userByEmail(email string) *User {
-	for _, u := range w.users.all() {
+	for u := range w.users.values() {
 		for _, e := range u.Emails {
 			if strings.EqualFold(e.Address, email) {
 				return u
@@ -113,19 +109,10 @@ func (w *World) Authenticate(userID, token string) (string, error) {
 	}
 	w.mu.Lock()
 	defer w.unlock()
-	if u := w.users.get(userID); u != nil && u.tokenIndex(hashLoginToken(token)) >= 0 {
+	if u := w.users.get(userID); u != nil && w.hasToken(u.ID, hashLoginToken(token)) {
 		return u.ID, nil
 	}
 	return "", ErrNotLoggedIn()
-}
-
-func (u *User) tokenIndex(hashed string) int {
-	for i, t := range u.LoginTokens {
-		if subtle.ConstantTimeCompare([]byte(t.HashedToken), []byte(hashed)) == 1 {
-			return i
-		}
-	}
-	return -1
 }
 
 // Logout removes the login token used by the request.
@@ -136,10 +123,7 @@ func (w *World) Logout(userID, token string) error {
 	if u == nil {
 		return ErrNotLoggedIn()
 	}
-	if i := u.tokenIndex(hashLoginToken(token)); i >= 0 {
-		u.LoginTokens = append(u.LoginTokens[:i:i], u.LoginTokens[i+1:]...)
-		w.users.touch(u.ID)
-	}
+	w.removeLoginToken(u, hashLoginToken(token))
 	return nil
 }
 

@@ -64,7 +64,7 @@ func (w *World) Ban(uid, rid string, target UserSelector) error {
 
 func (w *World) ownerCount(rid string) int {
 	n := 0
-	for _, s := range w.roomSubs(rid) {
+	for _, s := range w.roomSubsOf(rid) {
 		if slices.Contains(s.Roles, "owner") && !s.Banned() {
 			n++
 		}
@@ -101,7 +101,7 @@ func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 		return nil, &Error{Reason: "unauthorized", Plain: true, Status: 401}
 	}
 	var list []Member
-	for _, s := range w.roomSubs(rid) {
+	for _, s := range w.roomSubsOf(rid) {
 		if u := w.users.get(s.U.ID); u != nil && s.Banned() {
 			list = append(list, Member{ID: u.ID, Username: u.Username, Name: u.Name})
 		}

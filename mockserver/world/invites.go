@@ -46,9 +46,7 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	w.users.touch(u.ID)
 	switch {
 	case sub == nil:
-		inv.Uses++
-		inv.UpdatedAt = now
-		w.invites.touch(inv.ID)
+		w.useInvite(inv, now)
 		w.join(room, u, nil, now)
 	case sub.Banned():
 		// Before 8.4.0 the invite joins a banned user: addUserToRoom lifted the ban
@@ -121,7 +119,7 @@ func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite,
 		now := dateOf(w.clock.Now())
 		inv = &Invite{ID: w.newID(6, func(id string) bool { return w.invites.get(id) != nil }), Rid: rid, UserID: uid,
 			Days: days, MaxUses: maxUses, CreatedAt: now, Expires: expiry(now, days), UpdatedAt: now}
-		w.invites.put(inv.ID, inv)
+		w.putInvite(inv)
 	}
 	out := inv.clone()
 	out.URL = w.siteURL + "/invite/" + inv.ID
@@ -129,17 +127,18 @@ func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite,
 }
 
 // reusableInvite is Invites.findOneByUserRoomMaxUsesAndExpiration: same creator, room and
-// settings, not expired (when days > 0) and not used up (when maxUses > 0).
+// settings, not expired (when days > 0) and not used up (when maxUses > 0): the first such
+// invite in insertion order. The reuse index holds only the invites with these settings that
+// are not used up; the walk skips expired ones.
 func (w *World) reusableInvite(uid, rid string, days, maxUses int) *Invite {
+	candidates := w.reusable[inviteKey{uid: uid, rid: rid, days: days, maxUses: maxUses}]
+	if candidates == nil {
+		return nil
+	}
 	now := w.clock.Now()
-	for _, inv := range w.invites.all() {
-		if inv.UserID != uid || inv.Rid != rid || inv.Days != days || inv.MaxUses != maxUses {
-			continue
-		}
+	for id := range candidates.values() {
+		inv := w.invites.get(id)
 		if days > 0 && (inv.Expires == nil || !inv.Expires.Time().After(now)) {
-			continue
-		}
-		if maxUses > 0 && inv.Uses >= maxUses {
 			continue
 		}
 		return inv
@@ -165,7 +164,7 @@ func (w *World) ListInvites(uid string) ([]Invite, error) {
 		return nil, errNotAuthorized()
 	}
 	out := []Invite{}
-	for _, inv := range w.invites.all() {
+	for inv := range w.invites.values() {
 		out = append(out, *inv.clone())
 	}
 	return out, nil
@@ -178,10 +177,11 @@ func (w *World) RemoveInvite(uid, id string) error {
 	if !w.can(uid, "create-invite-links", "") {
 		return errNotAuthorized()
 	}
-	if w.invites.get(id) == nil {
+	inv := w.invites.get(id)
+	if inv == nil {
 		return coded("invalid-invitation-id", "Invalid Invitation _id", method("removeInvite"))
 	}
-	w.invites.del(id)
+	w.delInvite(inv)
 	return nil
 }
 

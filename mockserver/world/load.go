@@ -40,7 +40,7 @@ func (w *World) load(f *fixtures.Set) error {
 		for _, t := range fu.AuthTokens {
 			u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(t), When: now})
 		}
-		w.users.put(u.ID, u)
+		w.putUser(u)
 	}
 	for _, fr := range f.Rooms {
 		w.loadRoom(fr, now)
@@ -49,7 +49,7 @@ func (w *World) load(f *fixtures.Set) error {
 		created := dateOf(now.Time().Add(-fi.Age))
 		inv := &Invite{ID: fi.Token, Rid: fi.Room, UserID: fi.Creator, Days: fi.Days, MaxUses: fi.MaxUses,
 			Uses: fi.Uses, CreatedAt: created, Expires: expiry(created, fi.Days), UpdatedAt: created}
-		w.invites.put(inv.ID, inv)
+		w.putInvite(inv)
 	}
 	return nil
 }

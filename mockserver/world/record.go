@@ -107,7 +107,7 @@ func (w *World) changeset() (Changeset, bool) {
 }
 
 func appendAll[T any](out []Change, coll string, t *table[T]) []Change {
-	for _, id := range t.order {
+	for id := range t.order.values() {
 		out = append(out, Change{Collection: coll, ID: id, Doc: document(t.byID[id])})
 	}
 	return out

@@ -77,7 +77,7 @@ func (w *World) roomBySelector(sel RoomSelector) *Room {
 	if sel.ID != "" {
 		return w.rooms.get(sel.ID)
 	}
-	for _, r := range w.rooms.all() {
+	for r := range w.rooms.values() {
 		if sel.Name != "" && r.Name == sel.Name {
 			return r
 		}
@@ -147,7 +147,7 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	if !roomNamePattern.MatchString(n.Name) {
 		return nil, coded("error-invalid-room-name", n.Name+" is not a valid room name", details)
 	}
-	for _, r := range w.rooms.all() {
+	for r := range w.rooms.values() {
 		if strings.EqualFold(r.Name, n.Name) {
 			return nil, coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details)
 		}
@@ -180,7 +180,7 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 	if !w.can(uid, "delete-"+r.T, r.ID) {
 		return errNotAllowed("eraseRoom")
 	}
-	for _, s := range w.roomSubs(r.ID) {
+	for _, s := range w.roomSubsOf(r.ID) {
 		w.delSub(s)
 	}
 	w.rooms.del(r.ID)
@@ -247,7 +247,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 		return nil, ErrForbidden("unauthorized")
 	}
 	var list []Member
-	for _, s := range w.roomSubs(r.ID) {
+	for _, s := range w.roomSubsOf(r.ID) {
 		if u := w.users.get(s.U.ID); u != nil && !s.Banned() {
 			list = append(list, Member{ID: u.ID, Username: u.Username, Name: u.Name, Status: u.status()})
 		}

@@ -50,9 +50,9 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	if len(u.Roles) == 0 {
 		u.Roles = []string{"user"}
 	}
-	w.users.put(u.ID, u)
+	w.putUser(u)
 	if n.JoinDefaultChannels == nil || *n.JoinDefaultChannels {
-		for _, r := range w.rooms.all() {
+		for r := range w.rooms.values() {
 			if r.Default {
 				w.join(r, u, nil, now)
 			}
@@ -74,17 +74,14 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 	if u == nil {
 		return errInvalidUserParam()
 	}
-	for _, s := range w.subs.all() {
-		if s.U.ID != u.ID {
-			continue
-		}
+	for _, s := range w.userSubsOf(u.ID) {
 		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
 			r.UsersCount--
 			w.rooms.touch(r.ID)
 		}
 		w.delSub(s)
 	}
-	w.users.del(u.ID)
+	w.delUser(u)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,11 +50,7 @@ type World struct {
 	siteURL  string
 	version  string
 
-	users   table[User]
-	rooms   table[Room]
-	subs    table[Subscription]
-	subOf   map[string]string // rid+"\x00"+uid → subscription _id
-	invites table[Invite]
+	store // the data and their indexes (index.go)
 
 	recorder  Recorder // nil: changes are not recorded (record.go)
 	seq       uint64   // the Seq of the last recorded Changeset
@@ -154,12 +151,12 @@ func (w *World) Export() State {
 	w.mu.Lock()
 	defer w.unlock()
 	s := State{Version: w.version}
-	for _, u := range w.users.all() {
+	for u := range w.users.values() {
 		c := *u
 		c.Emails, c.Roles, c.LoginTokens = slices.Clone(u.Emails), slices.Clone(u.Roles), slices.Clone(u.LoginTokens)
 		s.Users = append(s.Users, c)
 	}
-	for _, r := range w.rooms.all() {
+	for r := range w.rooms.values() {
 		c := *r
 		c.Usernames, c.Uids = slices.Clone(r.Usernames), slices.Clone(r.Uids)
 		if r.U != nil {
@@ -168,12 +165,12 @@ func (w *World) Export() State {
 		}
 		s.Rooms = append(s.Rooms, c)
 	}
-	for _, sub := range w.subs.all() {
+	for sub := range w.subs.values() {
 		c := *sub
 		c.Roles = slices.Clone(sub.Roles)
 		s.Subscriptions = append(s.Subscriptions, c)
 	}
-	for _, inv := range w.invites.all() {
+	for inv := range w.invites.values() {
 		c := *inv
 		if inv.Expires != nil {
 			e := *inv.Expires
@@ -199,10 +196,9 @@ func (w *World) Import(s State) error {
 	if err != nil {
 		return coded("error-invalid-state", err.Error(), nil)
 	}
-	c := &World{}
-	c.clear()
+	c := newStore()
 	for _, u := range s.Users {
-		c.users.put(u.ID, &u)
+		c.putUser(&u)
 	}
 	for _, r := range s.Rooms {
 		c.rooms.put(r.ID, &r)
@@ -211,11 +207,11 @@ func (w *World) Import(s State) error {
 		c.putSub(&sub)
 	}
 	for _, inv := range s.Invites {
-		c.invites.put(inv.ID, &inv)
+		c.putInvite(&inv)
 	}
 	w.mu.Lock()
 	defer w.unlock()
-	w.users, w.rooms, w.subs, w.subOf, w.invites = c.users, c.rooms, c.subs, c.subOf, c.invites
+	w.store = c
 	w.replaced = true
 	if s.Version != "" {
 		w.version, w.versioned = s.Version, true
@@ -277,7 +273,7 @@ func checkState(s State) error {
 // remembers which documents were written since the world last recorded its changes.
 type table[T any] struct {
 	byID    map[string]*T
-	order   []string
+	order   idSet
 	touched []string // ids written or deleted since the last record, in first-write order
 	seen    map[string]bool
 }
@@ -285,9 +281,7 @@ type table[T any] struct {
 func (t *table[T]) get(id string) *T { return t.byID[id] }
 
 func (t *table[T]) put(id string, v *T) {
-	if _, ok := t.byID[id]; !ok {
-		t.order = append(t.order, id)
-	}
+	t.order.add(id)
 	t.byID[id] = v
 	t.touch(id)
 }
@@ -295,7 +289,7 @@ func (t *table[T]) put(id string, v *T) {
 func (t *table[T]) del(id string) {
 	if _, ok := t.byID[id]; ok {
 		delete(t.byID, id)
-		t.order = slices.DeleteFunc(t.order, func(s string) bool { return s == id })
+		t.order.remove(id)
 		t.touch(id)
 	}
 }
@@ -323,21 +317,19 @@ func (t *table[T]) untouch() {
 	}
 }
 
-func (t *table[T]) all() []*T {
-	out := make([]*T, 0, len(t.order))
-	for _, id := range t.order {
-		out = append(out, t.byID[id])
+// values yields the documents in insertion order. The table must not gain or lose documents
+// during the iteration.
+func (t *table[T]) values() iter.Seq[*T] {
+	return func(yield func(*T) bool) {
+		for id := range t.order.values() {
+			if !yield(t.byID[id]) {
+				return
+			}
+		}
 	}
-	return out
 }
 
-func (w *World) clear() {
-	w.users = table[User]{byID: map[string]*User{}}
-	w.rooms = table[Room]{byID: map[string]*Room{}}
-	w.subs = table[Subscription]{byID: map[string]*Subscription{}}
-	w.subOf = map[string]string{}
-	w.invites = table[Invite]{byID: map[string]*Invite{}}
-}
+func (w *World) clear() { w.store = newStore() }
 
 func subKey(rid, uid string) string { return rid + "\x00" + uid }
 
@@ -346,26 +338,11 @@ func (w *World) sub(rid, uid string) *Subscription {
 	return w.subs.get(w.subOf[subKey(rid, uid)])
 }
 
-func (w *World) putSub(s *Subscription) {
-	w.subs.put(s.ID, s)
-	w.subOf[subKey(s.Rid, s.U.ID)] = s.ID
-}
+// roomSubsOf returns the subscriptions of room rid in insertion order.
+func (w *World) roomSubsOf(rid string) []*Subscription { return w.subsOf(w.roomSubs[rid]) }
 
-func (w *World) delSub(s *Subscription) {
-	w.subs.del(s.ID)
-	delete(w.subOf, subKey(s.Rid, s.U.ID))
-}
-
-// roomSubs returns the subscriptions of room rid in insertion order.
-func (w *World) roomSubs(rid string) []*Subscription {
-	var out []*Subscription
-	for _, s := range w.subs.all() {
-		if s.Rid == rid {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+// userSubsOf returns the subscriptions of user uid in insertion order.
+func (w *World) userSubsOf(uid string) []*Subscription { return w.subsOf(w.userSubs[uid]) }
 
 // unmistakable is Meteor's Random.id alphabet.
 const unmistakable = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"

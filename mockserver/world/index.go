@@ -1,0 +1,291 @@
+package world
+
+import "iter"
+
+// idSet is a set of ids kept in insertion order with O(1) add, remove and lookup. A removal
+// leaves a hole in ids that a later compaction reclaims, so removals cost amortised O(1).
+// A slot i holds a live id exactly when pos[ids[i]] == i (an id removed and added again is
+// live only at its new slot).
+type idSet struct {
+	ids []string
+	pos map[string]int
+}
+
+// add appends id unless it is present; it reports whether id was added.
+func (o *idSet) add(id string) bool {
+	if _, ok := o.pos[id]; ok {
+		return false
+	}
+	if o.pos == nil {
+		o.pos = map[string]int{}
+	}
+	o.pos[id] = len(o.ids)
+	o.ids = append(o.ids, id)
+	return true
+}
+
+// remove drops id if present. It must not run while values is being iterated.
+func (o *idSet) remove(id string) {
+	p, ok := o.pos[id]
+	if !ok {
+		return
+	}
+	delete(o.pos, id)
+	o.ids[p] = ""
+	switch holes := len(o.ids) - len(o.pos); {
+	case len(o.pos) == 0:
+		o.ids = o.ids[:0]
+	case holes > 32 && holes > len(o.pos):
+		o.compact()
+	}
+}
+
+// compact closes the holes, keeping the order.
+func (o *idSet) compact() {
+	live := o.ids[:0]
+	for i, id := range o.ids {
+		if p, ok := o.pos[id]; ok && p == i {
+			o.pos[id] = len(live)
+			live = append(live, id)
+		}
+	}
+	clear(o.ids[len(live):])
+	o.ids = live
+}
+
+// rank is id's position relative to the other ids (smaller = added earlier), or -1.
+func (o *idSet) rank(id string) int {
+	if p, ok := o.pos[id]; ok {
+		return p
+	}
+	return -1
+}
+
+// len is the number of ids in the set.
+func (o *idSet) len() int { return len(o.pos) }
+
+// values yields the ids in insertion order. The set must not change during the iteration.
+func (o *idSet) values() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i, id := range o.ids {
+			if p, ok := o.pos[id]; ok && p == i && !yield(id) {
+				return
+			}
+		}
+	}
+}
+
+// inviteKey is what findOrCreateInvite matches a reusable invite on.
+type inviteKey struct {
+	uid, rid      string
+	days, maxUses int
+}
+
+func keyOf(inv *Invite) inviteKey {
+	return inviteKey{uid: inv.UserID, rid: inv.Rid, days: inv.Days, maxUses: inv.MaxUses}
+}
+
+// usedUp reports whether the invite can take no more uses. Uses only grow, so a used-up
+// invite stays used up until an Import or Reset replaces the data.
+func (inv *Invite) usedUp() bool { return inv.MaxUses > 0 && inv.Uses >= inv.MaxUses }
+
+// store is a world's data with the indexes the rules look documents up by. Every write goes
+// through its methods (putUser, putSub, putInvite, …), which keep the indexes consistent;
+// Reset and Import build a fresh store.
+type store struct {
+	users   table[User]
+	rooms   table[Room]
+	subs    table[Subscription]
+	invites table[Invite]
+
+	subOf      map[string]string         // subKey(rid, uid) → subscription _id
+	roomSubs   map[string]*idSet         // rid → its subscription ids in insertion order
+	userSubs   map[string]*idSet         // uid → its subscription ids in insertion order
+	reusable   map[inviteKey]*idSet      // see below
+	tokenUsers map[string]map[string]int // hashed login token → user id → how many of its tokens have that hash
+}
+
+// newStore returns an empty store.
+//
+// Its reusable index holds, per inviteKey, the ids of the invites with that key that are not
+// used up, in insertion order: findOrCreateInvite reuses the first of them that has not
+// expired. Expired invites stay, since moving the clock back revives them.
+func newStore() store {
+	return store{
+		users:      table[User]{byID: map[string]*User{}},
+		rooms:      table[Room]{byID: map[string]*Room{}},
+		subs:       table[Subscription]{byID: map[string]*Subscription{}},
+		invites:    table[Invite]{byID: map[string]*Invite{}},
+		subOf:      map[string]string{},
+		roomSubs:   map[string]*idSet{},
+		userSubs:   map[string]*idSet{},
+		reusable:   map[inviteKey]*idSet{},
+		tokenUsers: map[string]map[string]int{},
+	}
+}
+
+// addTo adds id to the set m[k], creating it.
+func addTo[K comparable](m map[K]*idSet, k K, id string) {
+	o := m[k]
+	if o == nil {
+		o = &idSet{}
+		m[k] = o
+	}
+	o.add(id)
+}
+
+// removeFrom removes id from the set m[k], dropping the set once empty.
+func removeFrom[K comparable](m map[K]*idSet, k K, id string) {
+	if o := m[k]; o != nil {
+		o.remove(id)
+		if o.len() == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// putUser stores u (new or replacing the user with its _id) and indexes its login tokens.
+func (s *store) putUser(u *User) {
+	if old := s.users.get(u.ID); old != nil {
+		for _, t := range old.LoginTokens {
+			s.unindexToken(t.HashedToken, old.ID)
+		}
+	}
+	s.users.put(u.ID, u)
+	for _, t := range u.LoginTokens {
+		s.indexToken(t.HashedToken, u.ID)
+	}
+}
+
+// delUser removes u and its login tokens from the index (not its subscriptions).
+func (s *store) delUser(u *User) {
+	for _, t := range u.LoginTokens {
+		s.unindexToken(t.HashedToken, u.ID)
+	}
+	s.users.del(u.ID)
+}
+
+// addLoginToken appends a login token to u.
+func (s *store) addLoginToken(u *User, t LoginToken) {
+	u.LoginTokens = append(u.LoginTokens, t)
+	s.indexToken(t.HashedToken, u.ID)
+	s.users.touch(u.ID)
+}
+
+// removeLoginToken removes u's first login token with this hash; it reports whether there was one.
+func (s *store) removeLoginToken(u *User, hashed string) bool {
+	if !s.hasToken(u.ID, hashed) {
+		return false
+	}
+	for i, t := range u.LoginTokens {
+		if t.HashedToken == hashed {
+			u.LoginTokens = append(u.LoginTokens[:i:i], u.LoginTokens[i+1:]...)
+			s.unindexToken(hashed, u.ID)
+			s.users.touch(u.ID)
+			return true
+		}
+	}
+	return false
+}
+
+// hasToken reports whether user uid holds a login token with this hash. The lookup is a map
+// access, not a constant-time comparison: it compares SHA-256 digests of the tokens, whose
+// timing tells nothing about a token. [inferred]
+func (s *store) hasToken(uid, hashed string) bool { return s.tokenUsers[hashed][uid] > 0 }
+
+// tokenOwner is the first user (in insertion order) holding a login token with this hash, or nil.
+func (s *store) tokenOwner(hashed string) *User {
+	var first *User
+	best := -1
+	for uid := range s.tokenUsers[hashed] {
+		if r := s.users.order.rank(uid); r >= 0 && (best < 0 || r < best) {
+			first, best = s.users.get(uid), r
+		}
+	}
+	return first
+}
+
+func (s *store) indexToken(hashed, uid string) {
+	m := s.tokenUsers[hashed]
+	if m == nil {
+		m = map[string]int{}
+		s.tokenUsers[hashed] = m
+	}
+	m[uid]++
+}
+
+func (s *store) unindexToken(hashed, uid string) {
+	m := s.tokenUsers[hashed]
+	if m[uid] > 1 {
+		m[uid]--
+		return
+	}
+	delete(m, uid)
+	if len(m) == 0 {
+		delete(s.tokenUsers, hashed)
+	}
+}
+
+// putSub stores a subscription (new or replacing the one with its _id) and indexes it.
+func (s *store) putSub(sub *Subscription) {
+	if old := s.subs.get(sub.ID); old != nil && (old.Rid != sub.Rid || old.U.ID != sub.U.ID) {
+		s.unindexSub(old)
+	}
+	s.subs.put(sub.ID, sub)
+	s.subOf[subKey(sub.Rid, sub.U.ID)] = sub.ID
+	addTo(s.roomSubs, sub.Rid, sub.ID)
+	addTo(s.userSubs, sub.U.ID, sub.ID)
+}
+
+// delSub removes a subscription.
+func (s *store) delSub(sub *Subscription) {
+	s.subs.del(sub.ID)
+	s.unindexSub(sub)
+}
+
+func (s *store) unindexSub(sub *Subscription) {
+	if s.subOf[subKey(sub.Rid, sub.U.ID)] == sub.ID {
+		delete(s.subOf, subKey(sub.Rid, sub.U.ID))
+	}
+	removeFrom(s.roomSubs, sub.Rid, sub.ID)
+	removeFrom(s.userSubs, sub.U.ID, sub.ID)
+}
+
+// subsOf returns the subscriptions of the ids in set o, in its order.
+func (s *store) subsOf(o *idSet) []*Subscription {
+	if o == nil {
+		return nil
+	}
+	out := make([]*Subscription, 0, o.len())
+	for id := range o.values() {
+		out = append(out, s.subs.get(id))
+	}
+	return out
+}
+
+// putInvite stores an invite (new or replacing the one with its _id) and indexes it.
+func (s *store) putInvite(inv *Invite) {
+	if old := s.invites.get(inv.ID); old != nil {
+		removeFrom(s.reusable, keyOf(old), old.ID)
+	}
+	s.invites.put(inv.ID, inv)
+	if !inv.usedUp() {
+		addTo(s.reusable, keyOf(inv), inv.ID)
+	}
+}
+
+// useInvite counts one use of inv, dropping it from the reuse index once used up.
+func (s *store) useInvite(inv *Invite, now Date) {
+	inv.Uses++
+	inv.UpdatedAt = now
+	s.invites.touch(inv.ID)
+	if inv.usedUp() {
+		removeFrom(s.reusable, keyOf(inv), inv.ID)
+	}
+}
+
+// delInvite removes an invite.
+func (s *store) delInvite(inv *Invite) {
+	s.invites.del(inv.ID)
+	removeFrom(s.reusable, keyOf(inv), inv.ID)
+}
