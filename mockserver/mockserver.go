@@ -151,6 +151,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &recorder{ResponseWriter: w}
 	sandboxID := s.route(rec, r, start)
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return // e.g. rcmock --log-level warn: no attributes built for a line nobody writes
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +20,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,6 +43,9 @@ const (
 	maxHeaderBytes    = 64 << 10
 	shutdownTimeout   = 10 * time.Second
 )
+
+// logFlushInterval is the longest a log line waits in memory before it reaches stderr.
+const logFlushInterval = 100 * time.Millisecond
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -75,6 +80,7 @@ type options struct {
 	addr         string
 	fixtures     string
 	logFormat    string
+	logLevel     slog.Level
 	strict       bool
 	emulate      string
 	controlToken string
@@ -120,6 +126,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "`host:port` to listen on (port 0 picks a free one)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "YAML fixtures `FILE` for the default world and sandboxes (default: the built-in fixtures)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `FORMAT`: text or json (one line per request: method, path, status, duration, sandbox)")
+	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests); the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
 	fs.BoolVar(&o.strict, "strict", false, "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
@@ -151,6 +158,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, usageError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
 	}
+	switch *logLevel {
+	case "debug", "info", "warn", "error":
+		_ = o.logLevel.UnmarshalText([]byte(*logLevel)) // these four always parse
+	default:
+		return o, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
 	return o, nil
 }
 
@@ -162,14 +175,17 @@ func printUsage(fs *flag.FlagSet, w io.Writer) {
 	fmt.Fprint(w, usageTail)
 }
 
-// run is rcmock: it serves until ctx ends, then shuts down gracefully. Logs go to stderr,
-// --help to stdout.
+// run is rcmock: it serves until ctx ends, then shuts down gracefully. Logs go to stderr in
+// batches (see logBuffer), --help to stdout.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(o.logFormat, stderr)
+	logs := newLogBuffer(stderr, logFlushInterval)
+	defer logs.Close() // runs last: every line, the final ones included, reaches stderr
+	logger := newLogger(o.logFormat, o.logLevel, logs)
+	lifecycle := newLogger(o.logFormat, min(o.logLevel, slog.LevelInfo), logs)
 	fx := fixtures.Default()
 	if o.fixtures != "" {
 		if fx, err = fixtures.Load(o.fixtures); err != nil {
@@ -195,8 +211,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.Bool("strict", o.strict),
+	lifecycle.Info("listening", slog.String("addr", ln.Addr().String()), slog.Bool("strict", o.strict),
 		slog.Bool("controlToken", o.controlToken != ""))
+	_ = logs.Flush() // whoever waits for the listening line gets it now
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	select {
@@ -204,7 +221,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	lifecycle.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -213,7 +230,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
-	logger.Info("stopped")
+	lifecycle.Info("stopped")
 	return nil
 }
 
@@ -238,9 +255,64 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 	return opts
 }
 
-func newLogger(format string, w io.Writer) *slog.Logger {
+func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// logBuffer batches log lines: a line lands in memory and reaches the underlying writer when
+// the buffer fills, at the next tick (every interval) or on Flush or Close. Writing each
+// request's line straight to stderr costs a system call per request. Safe for concurrent use.
+type logBuffer struct {
+	mu   sync.Mutex
+	w    *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newLogBuffer(w io.Writer, interval time.Duration) *logBuffer {
+	b := &logBuffer{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go b.flushEvery(interval)
+	return b
+}
+
+func (b *logBuffer) flushEvery(interval time.Duration) {
+	defer close(b.done)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			_ = b.Flush() // a broken stderr loses log lines, nothing else
+		case <-b.stop:
+			return
+		}
+	}
+}
+
+// Write buffers p.
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Write(p)
+}
+
+// Flush writes out what is buffered.
+func (b *logBuffer) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.w.Buffered() == 0 {
+		return nil
+	}
+	return b.w.Flush()
+}
+
+// Close stops the ticker and flushes; b must not be written to afterwards.
+func (b *logBuffer) Close() error {
+	close(b.stop)
+	<-b.done
+	return b.Flush()
 }

@@ -30,7 +30,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-latency", "-site-url", "-state-file", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-latency", "-site-url", "-state-file", "-log-level", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -61,6 +61,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad journal size", []string{"--journal-size", "0"}, nil, "journal size"},
 		{"bad latency", []string{"--latency", "1h"}, nil, "latency"},
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
+		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
+		{"numeric log level", []string{"--log-level", "INFO+4"}, nil, "want debug, info, warn or error"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -227,4 +229,123 @@ func TestBinaryStopsOnSIGTERM(t *testing.T) {
 	if !strings.Contains(rest.String(), `"msg":"stopped"`) {
 		t.Errorf("no stopped line after SIGTERM:\n%s", rest.String())
 	}
+}
+
+// startRun runs rcmock in-process with args on a free port and returns its base URL and a
+// function that stops it and returns every log line it wrote.
+func startRun(t *testing.T, args ...string) (base string, stop func() []string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logR, logW := io.Pipe()
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(logR)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), noEnv, io.Discard, logW)
+		logW.Close()
+	}()
+	t.Cleanup(cancel)
+	var seen []string
+	for base == "" {
+		select {
+		case l := <-lines:
+			seen = append(seen, l)
+			if m := listening.FindStringSubmatch(l); m != nil {
+				base = "http://" + m[1]
+			}
+		case err := <-done:
+			t.Fatalf("rcmock ended before listening: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no listening line within 10s")
+		}
+	}
+	return base, func() []string {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		for l := range lines { // the pipe is closed once run has returned
+			seen = append(seen, l)
+		}
+		return seen
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for _, c := range []struct {
+		level        string
+		requestLines int
+	}{{"", 2}, {"debug", 2}, {"info", 2}, {"warn", 0}, {"error", 0}} {
+		t.Run("level "+c.level, func(t *testing.T) {
+			var args []string
+			if c.level != "" {
+				args = []string{"--log-level", c.level}
+			}
+			base, stop := startRun(t, args...)
+			var info struct{ Version string }
+			getJSON(t, base+"/api/info", &info)
+			getJSON(t, base+"/_mock/clock", &struct{}{})
+			lines := stop()
+			requests := 0
+			for _, l := range lines {
+				if strings.Contains(l, "msg=request ") {
+					requests++
+				}
+			}
+			if requests != c.requestLines {
+				t.Errorf("%d request lines, want %d:\n%s", requests, c.requestLines, strings.Join(lines, "\n"))
+			}
+			if last := lines[len(lines)-1]; !strings.Contains(last, "msg=stopped") {
+				t.Errorf("last line %q, want the stopped line (written whatever the level)", last)
+			}
+		})
+	}
+}
+
+func TestLogBuffer(t *testing.T) {
+	t.Run("holds lines until Close", func(t *testing.T) {
+		var out bytes.Buffer
+		b := newLogBuffer(&out, time.Hour)
+		_, _ = io.WriteString(b, "one\n")
+		b.mu.Lock()
+		held := out.Len()
+		b.mu.Unlock()
+		if held != 0 {
+			t.Errorf("%d bytes written before any flush", held)
+		}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "one\n" {
+			t.Errorf("after Close: %q", out.String())
+		}
+	})
+	t.Run("flushes on its own", func(t *testing.T) {
+		w := &signalWriter{wrote: make(chan string, 10)}
+		b := newLogBuffer(w, 10*time.Millisecond)
+		defer b.Close()
+		_, _ = io.WriteString(b, "two\n")
+		select {
+		case got := <-w.wrote:
+			if got != "two\n" {
+				t.Errorf("flushed %q", got)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a buffered line was not flushed within 5s")
+		}
+	})
+}
+
+// signalWriter reports each write on a channel.
+type signalWriter struct{ wrote chan string }
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.wrote <- string(p)
+	return len(p), nil
 }
