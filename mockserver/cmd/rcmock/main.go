@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ const (
 )
 
 // HTTP server limits. WriteTimeout leaves room for the longest latency a world may have.
+// ReadHeaderTimeout is the default of --read-header-timeout.
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 30 * time.Second
@@ -47,11 +49,27 @@ const (
 // logFlushInterval is the longest a log line waits in memory before it reaches stderr.
 const logFlushInterval = 100 * time.Millisecond
 
+// gcPercent is rcmock's GOGC unless the environment sets one.
+const gcPercent = 400
+
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// tuneGC sets the GC target to gcPercent unless GOGC is set in the environment, and reports
+// whether it did. The live heap is small (about 5 MB with the default fixtures) and nearly all
+// allocation is per-request garbage, so the default GOGC=100 collects very often for little
+// gain; GOGC=400 measured +10-25% requests per second at the cost of a few MB of heap.
+func tuneGC(getenv func(string) string) bool {
+	if getenv("GOGC") != "" {
+		return false
+	}
+	debug.SetGCPercent(gcPercent)
+	return true
 }
 
 // usageError is a problem with the command line or the fixtures file (exit 2).
@@ -88,6 +106,8 @@ type options struct {
 	latency      time.Duration
 	siteURL      string
 	stateFile    string
+	// readHeaderTimeout bounds the time a client may take to send a request's headers.
+	readHeaderTimeout time.Duration
 }
 
 const usageHead = `rcmock serves a mock Rocket.Chat 8.4.0 REST API (invite links, room bans and the
@@ -134,6 +154,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
+	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", readHeaderTimeout, "`duration` a client may take to send a request's headers before the connection is closed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)
@@ -163,6 +184,9 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 		_ = o.logLevel.UnmarshalText([]byte(*logLevel)) // these four always parse
 	default:
 		return o, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+	if o.readHeaderTimeout <= 0 {
+		return o, usageError{fmt.Errorf("--read-header-timeout %s: want a positive duration, e.g. 5s", o.readHeaderTimeout)}
 	}
 	return o, nil
 }
@@ -204,7 +228,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: o.readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,

@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,7 +33,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-latency", "-site-url", "-state-file", "-log-level", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -63,6 +66,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
 		{"numeric log level", []string{"--log-level", "INFO+4"}, nil, "want debug, info, warn or error"},
+		{"zero read-header-timeout", []string{"--read-header-timeout", "0s"}, nil, "--read-header-timeout"},
+		{"bad read-header-timeout", []string{"--read-header-timeout", "soon"}, nil, "read-header-timeout"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -308,6 +313,28 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
+// TestReadHeaderTimeoutFlag: a client that never ends its headers is cut off after
+// --read-header-timeout.
+func TestReadHeaderTimeoutFlag(t *testing.T) {
+	base, stop := startRun(t, "--read-header-timeout", "100ms")
+	defer stop()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	begin := time.Now()
+	if _, err := io.WriteString(conn, "GET /api/info HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(4 * time.Second)) // the default timeout is 5s
+	_, err = conn.Read(make([]byte, 1))
+	var ne net.Error
+	if err == nil || errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open %v after the headers began (read: %v)", time.Since(begin), err)
+	}
+}
+
 func TestLogBuffer(t *testing.T) {
 	t.Run("holds lines until Close", func(t *testing.T) {
 		var out bytes.Buffer
@@ -348,4 +375,21 @@ type signalWriter struct{ wrote chan string }
 func (w *signalWriter) Write(p []byte) (int, error) {
 	w.wrote <- string(p)
 	return len(p), nil
+}
+
+func TestTuneGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	if tuneGC(envOf(map[string]string{"GOGC": "50"})) {
+		t.Error("tuneGC changed the GC target although GOGC is set")
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC target %d after tuneGC with GOGC set, want it untouched (100)", got)
+	}
+	if !tuneGC(noEnv) {
+		t.Error("tuneGC left the GC target alone without GOGC")
+	}
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("GC target %d, want %d", got, gcPercent)
+	}
 }
