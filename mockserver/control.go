@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,7 +104,8 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 //  3. Body: operations without a request body in the contract (reset and every GET and DELETE)
 //     ignore any body sent, unread, as Rocket.Chat-style servers do; the others read at most
 //     32 MiB (413 error-too-large) of JSON when present, whatever its Content-Type (400
-//     error-invalid-params).
+//     error-invalid-params). importState decodes its body as a stream in step 6 instead (a
+//     state may be tens of MB): it checks the same things there.
 //  4. Query and body validated against the contract (400 error-invalid-params naming the field).
 //  5. The sandbox query parameter picks the world (404 error-sandbox-not-found).
 //  6. The operation runs.
@@ -132,7 +137,18 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string) answer {
 	var body []byte
 	r = r.Clone(r.Context())
-	if controlTakesBody()[route.OperationID] {
+	switch {
+	case route.OperationID == "importState":
+		// Its body is streamed to importState; the rest of the request is validated with a
+		// stand-in body the State schema (any object) accepts.
+		r.Body = http.MaxBytesReader(nil, r.Body, controlBodyLimit)
+		r2 := r.Clone(r.Context())
+		r2.Header.Set("Content-Type", "application/json")
+		r2.Body, r2.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
+		if err := s.control.ValidateRequest(r2); err != nil {
+			return invalidParams("%v", err)
+		}
+	case controlTakesBody()[route.OperationID]:
 		var err error
 		body, err = io.ReadAll(http.MaxBytesReader(nil, r.Body, controlBodyLimit))
 		if err != nil {
@@ -148,16 +164,19 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 		// The control API reads JSON whatever the Content-Type says (curl -d sends a form type).
 		r.Header.Set("Content-Type", "application/json")
 		r.Body = io.NopCloser(bytes.NewReader(body))
-	} else {
+		if err := s.control.ValidateRequest(r); err != nil {
+			return invalidParams("%v", err)
+		}
+	default:
 		// The body is ignored: the operation sees none. net/http drains or drops it afterwards.
 		r.Body, r.ContentLength = http.NoBody, 0
 		r.Header.Del("Content-Type")
 		r.Header.Del("Content-Length")
 		r.Header.Del("Transfer-Encoding")
 		r.TransferEncoding = nil
-	}
-	if err := s.control.ValidateRequest(r); err != nil {
-		return invalidParams("%v", err)
+		if err := s.control.ValidateRequest(r); err != nil {
+			return invalidParams("%v", err)
+		}
 	}
 	op, known := controlOps[route.OperationID]
 	if !known {
@@ -230,7 +249,30 @@ func (s *Server) reset(c *controlCall) answer {
 		return fail(http.StatusInternalServerError, "error-invalid-state", "reset: %v", err)
 	}
 	c.sb.journal.clear()
+	releaseLargeHeap()
 	return s.saved(c.r, ok(success))
+}
+
+// largeHeap is the live heap above which a reset hands memory back to the OS: resetting a
+// world of many imported invites leaves most of the heap garbage. [inferred]
+const largeHeap = 16 << 20
+
+// releaseLargeHeap returns freed memory to the OS when the live heap at the last collection
+// was large; test suites reset often, and a small heap is not worth a forced collection.
+func releaseLargeHeap() {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > largeHeap {
+		freeOSMemory()
+	}
+}
+
+// freeOSMemory hands the heap's free memory back to the OS. It collects twice: encoding/json
+// keeps its buffers (as large as the last document, tens of MB for a big state) in a sync.Pool,
+// which only lets go of them at the second collection.
+func freeOSMemory() {
+	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // clockAnswer is the body of GET and PUT /_mock/clock.
@@ -484,17 +526,94 @@ func (s *Server) exportState(c *controlCall) answer {
 	return ok(c.sb.world.Export())
 }
 
+// importState decodes the body straight from the connection (at most controlBodyLimit bytes)
+// rather than reading it whole first: a state of 100k invites is over 20 MB of JSON. After a
+// successful import the memory the decoding and the old world held is handed back to the OS:
+// this call is rare, and the process's resident size would otherwise stay at its peak.
 func (s *Server) importState(c *controlCall) answer {
+	src := &readErrors{r: c.r.Body}
+	body := bufio.NewReaderSize(src, 64<<10)
+	if a, bad := expectObject(body, src); bad {
+		return a
+	}
 	var st world.State
-	d := json.NewDecoder(bytes.NewReader(c.body))
+	d := json.NewDecoder(body)
 	d.DisallowUnknownFields()
 	if err := d.Decode(&st); err != nil {
-		return fail(http.StatusBadRequest, "error-invalid-state", "state: %v", err)
+		return stateBodyError(err, src.err)
 	}
-	if err := c.sb.world.Import(st); err != nil {
+	if _, err := d.Token(); err != io.EOF { // one document and nothing after it
+		if err == nil {
+			err = errMoreThanOneDocument
+		}
+		return stateBodyError(err, src.err)
+	}
+	err := c.sb.world.Import(st)
+	st = world.State{}
+	if err != nil {
 		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
 	}
+	freeOSMemory()
 	return s.saved(c.r, ok(success))
+}
+
+var errMoreThanOneDocument = errors.New("more than one JSON document")
+
+// expectObject skips leading white space of a state body and checks that an object follows,
+// as the contract's State schema requires (400 error-invalid-params otherwise).
+func expectObject(body *bufio.Reader, src *readErrors) (answer, bool) {
+	for {
+		b, err := body.ReadByte()
+		switch {
+		case err == io.EOF:
+			return invalidParams("importState: body: required: a state exported by GET /_mock/state"), true
+		case err != nil:
+			return stateBodyError(err, src.err), true
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r':
+			continue
+		case b != '{':
+			return invalidParams("importState: body: must be object"), true
+		}
+		_ = body.UnreadByte() // cannot fail right after ReadByte
+		return answer{}, false
+	}
+}
+
+// readErrors remembers the first error other than io.EOF its reader returned, so that a
+// failure to read a body (too large, client gone) is told apart from a failure to decode it.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// stateBodyError answers err, met reading or decoding a state body (readErr is the body's own
+// read error, if any): too large 413; unreadable or not JSON 400 error-invalid-params; JSON that
+// is not a state 400 error-invalid-state.
+func stateBodyError(err, readErr error) answer {
+	var (
+		tooLarge *http.MaxBytesError
+		syntax   *json.SyntaxError
+	)
+	switch {
+	case errors.As(readErr, &tooLarge):
+		return fail(http.StatusRequestEntityTooLarge, "error-too-large", "body larger than %d bytes", controlBodyLimit)
+	case readErr != nil:
+		return invalidParams("read body: %v", readErr)
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return invalidParams("body is not valid JSON")
+	case errors.Is(err, errMoreThanOneDocument):
+		return invalidParams("body is not valid JSON: %v", err)
+	default:
+		return fail(http.StatusBadRequest, "error-invalid-state", "state: %v", err)
+	}
 }
 
 func (s *Server) listRequests(c *controlCall) answer {

@@ -774,3 +774,57 @@ func (ones) Read(p []byte) (int, error) {
 type brokenReader struct{}
 
 func (brokenReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// TestImportStateBodies: PUT /_mock/state decodes its body as a stream and still tells a body
+// that is not JSON, too large or cut off from JSON that is not a state.
+func TestImportStateBodies(t *testing.T) {
+	srv, err := mockserver.New(mockserver.WithStrict(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(method string, body io.Reader, length int64) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/_mock/state", body)
+		r.RemoteAddr = "127.0.0.1:40000"
+		r.ContentLength = length
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, r)
+		checkControlAnswer(t, method, "/_mock/state", rec.Result(), rec.Body.Bytes())
+		return rec
+	}
+	exported := serve(http.MethodGet, nil, 0).Body.String()
+	huge := io.MultiReader(strings.NewReader(`{"users":[`), io.LimitReader(ones{}, 33<<20))
+	for _, c := range []struct {
+		name      string
+		body      io.Reader
+		length    int64
+		status    int
+		errorType string
+	}{
+		{"exported state", strings.NewReader(exported), int64(len(exported)), 200, ""},
+		{"exported state after white space", strings.NewReader("\n\t " + exported), int64(len(exported) + 3), 200, ""},
+		{"no body", strings.NewReader(""), 0, 400, "error-invalid-params"},
+		{"white space only", strings.NewReader(" \n"), 2, 400, "error-invalid-params"},
+		{"array", strings.NewReader(`[]`), 2, 400, "error-invalid-params"},
+		{"not JSON", strings.NewReader(`A`), 1, 400, "error-invalid-params"},
+		{"cut JSON", strings.NewReader(`{"users":[`), 10, 400, "error-invalid-params"},
+		{"bad JSON inside", strings.NewReader(`{"users":[x]}`), 13, 400, "error-invalid-params"},
+		{"two documents", strings.NewReader(`{} {}`), 5, 400, "error-invalid-params"},
+		{"trailing garbage", strings.NewReader(exported + "x"), int64(len(exported) + 1), 400, "error-invalid-params"},
+		{"unknown field", strings.NewReader(`{"colour":"red"}`), 16, 400, "error-invalid-state"},
+		{"wrong type", strings.NewReader(`{"users":"nobody"}`), 18, 400, "error-invalid-state"},
+		{"larger than 32 MiB", huge, 10 + 33<<20, 413, "error-too-large"},
+		{"client gone mid-body", io.MultiReader(strings.NewReader(`{"users":[`), brokenReader{}), 100, 400, "error-invalid-params"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := serve(http.MethodPut, c.body, c.length)
+			var a struct{ ErrorType string }
+			_ = json.Unmarshal(rec.Body.Bytes(), &a)
+			if rec.Code != c.status || a.ErrorType != c.errorType {
+				t.Errorf("answered %d %s, want %d %s", rec.Code, rec.Body, c.status, c.errorType)
+			}
+		})
+	}
+	if now := serve(http.MethodGet, nil, 0).Body.String(); now != exported {
+		t.Errorf("refused imports changed the world:\n%s\nwant\n%s", now, exported)
+	}
+}
