@@ -34,6 +34,9 @@ type operation struct {
 	kin      *routers.Route
 	coercion map[string]scalarType // top-level body property -> type to coerce to
 	hasBody  bool
+	index    int  // position in the validator's operations, part of memo keys
+	memoReq  bool // no header or cookie parameters: a request check may be remembered
+	memoResp bool // no response declares headers: a response check may be remembered
 }
 
 // template is a path with {parameters}, split into segments.

@@ -17,10 +17,20 @@ import (
 
 // Validator validates requests and responses against one OpenAPI document. Everything it needs
 // is computed once by NewValidator; it is safe for concurrent use.
+//
+// It remembers checks that passed (a bounded memo of up to 4096 requests and 4096 responses,
+// each shard cleared when full; inputs over about 4 KiB are not remembered), keyed by every
+// input the answer depends on: for a request its operation, escaped path, raw query,
+// Content-Type and body; for a response its operation, status, Content-Type and body.
+// Operations with header or cookie parameters, or with response headers, are never remembered.
+// A failing check is always re-run in full, so the memo changes the cost of an answer, never
+// the answer. It cannot be turned off; it needs no care from callers.
 type Validator struct {
-	doc    *openapi3.T
-	router *router
-	opts   *openapi3filter.Options
+	doc      *openapi3.T
+	router   *router
+	opts     *openapi3filter.Options
+	reqMemo  *memo
+	respMemo *memo
 }
 
 // NewValidator prepares the route lookup and per-operation data of doc (which must be valid).
@@ -32,9 +42,12 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range ops {
+	for i, o := range ops {
+		o.index = i
 		o.coercion = coercionTable(o.kin.Operation)
 		o.hasBody = o.kin.Operation.RequestBody != nil && o.kin.Operation.RequestBody.Value != nil
+		o.memoReq = onlyPathAndQuery(o.kin.PathItem.Parameters) && onlyPathAndQuery(o.kin.Operation.Parameters)
+		o.memoResp = noResponseHeaders(o.kin.Operation.Responses)
 	}
 	return &Validator{
 		doc:    doc,
@@ -45,7 +58,42 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults:   true,
 		},
+		reqMemo:  newMemo(),
+		respMemo: newMemo(),
 	}, nil
+}
+
+// onlyPathAndQuery reports whether every parameter is in the path or the query, the inputs a
+// request's memo key holds.
+func onlyPathAndQuery(params openapi3.Parameters) bool {
+	for _, p := range params {
+		if p == nil || p.Value == nil {
+			return false
+		}
+		if p.Value.In != openapi3.ParameterInPath && p.Value.In != openapi3.ParameterInQuery {
+			return false
+		}
+	}
+	return true
+}
+
+// noResponseHeaders reports whether no response declares a header besides Content-Type (which
+// a response's memo key holds).
+func noResponseHeaders(responses *openapi3.Responses) bool {
+	if responses == nil {
+		return true
+	}
+	for _, r := range responses.Map() {
+		if r == nil || r.Value == nil {
+			return false
+		}
+		for name := range r.Value.Headers {
+			if !strings.EqualFold(name, "Content-Type") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Document returns the OpenAPI document the validator was built from.
@@ -70,9 +118,46 @@ func (v *Validator) ValidateRequest(r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var raw []byte
+	var readErr error
+	if o.hasBody {
+		raw, readErr = readBody(r)
+	}
+	_, err = v.check(r, o, params, raw, readErr)
+	return err
+}
+
+// CheckRequest is ValidateRequest and Coerce in one pass, for a server that has read the body
+// itself: raw is r's body (r.Body is not read). It returns the body params the operation's
+// handler sees (BodyParams, then Coerce) with the validation's verdict; params are set
+// whenever r resolves to an operation, even when err is a *ValidationError. params must not be
+// modified (they may be shared with later calls).
+func (v *Validator) CheckRequest(r *http.Request, raw []byte) (params []byte, err error) {
+	o, pathParams, err := v.lookup(r)
+	if err != nil {
+		return nil, err
+	}
+	return v.check(r, o, pathParams, raw, nil)
+}
+
+// check validates the parameters of r and its body raw against o and returns the coerced body
+// params. readErr is the failure to read the body, if any: it is reported in place of the
+// body's problems. Passing checks are remembered (see Validator).
+func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]string, raw []byte, readErr error) ([]byte, error) {
+	contentType := r.Header.Get("Content-Type")
+	remember := o.memoReq && readErr == nil
+	var arr [512]byte
+	var key []byte
+	if remember {
+		key = requestKey(arr[:0], o, r.URL.EscapedPath(), r.URL.RawQuery, contentType, raw)
+		if body, ok := v.reqMemo.get(key); ok {
+			return body, nil
+		}
+	}
+	body := coerceBody(o.coercion, BodyParams(contentType, raw))
 	ctx := r.Context()
 	input := &openapi3filter.RequestValidationInput{
-		Request: r, PathParams: params, Route: o.kin, Options: v.opts,
+		Request: r, PathParams: pathParams, Route: o.kin, Options: v.opts,
 	}
 	var errs openapi3.MultiError
 	for _, p := range o.kin.PathItem.Parameters {
@@ -88,23 +173,25 @@ func (v *Validator) ValidateRequest(r *http.Request) error {
 			errs = append(errs, err)
 		}
 	}
-	if o.hasBody {
-		if err := v.validateBody(ctx, r, o, params); err != nil {
+	switch {
+	case o.hasBody && readErr != nil:
+		errs = append(errs, &openapi3filter.RequestError{RequestBody: o.kin.Operation.RequestBody.Value, Reason: "reading failed", Err: readErr})
+	case o.hasBody:
+		if err := v.validateBody(ctx, r, o, pathParams, body); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) == 0 {
-		return nil
+	if len(errs) > 0 {
+		return body, newValidationError(o.id, errs)
 	}
-	return newValidationError(o.id, errs)
+	if remember {
+		v.reqMemo.put(key, bytes.Clone(body)) // body may be the caller's raw bytes
+	}
+	return body, nil
 }
 
-func (v *Validator) validateBody(ctx context.Context, r *http.Request, o *operation, params map[string]string) error {
-	raw, err := readBody(r)
-	if err != nil {
-		return &openapi3filter.RequestError{RequestBody: o.kin.Operation.RequestBody.Value, Reason: "reading failed", Err: err}
-	}
-	body := coerceBody(o.coercion, BodyParams(r.Header.Get("Content-Type"), raw))
+// validateBody validates the coerced body params against o's request body schema.
+func (v *Validator) validateBody(ctx context.Context, r *http.Request, o *operation, params map[string]string, body []byte) error {
 	synthetic := &http.Request{
 		Method: r.Method, URL: r.URL, Header: jsonHeader,
 		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
@@ -181,7 +268,7 @@ func BodyParams(contentType string, raw []byte) []byte {
 
 // ValidateResponse checks a response to req (status, Content-Type and body) against the
 // operation. A status the operation does not document is a problem. An absent Content-Type is
-// taken as application/json.
+// taken as application/json. Passing checks are remembered (see Validator).
 func (v *Validator) ValidateResponse(req *http.Request, status int, header http.Header, body []byte) error {
 	o, params, err := v.lookup(req)
 	if err != nil {
@@ -189,6 +276,14 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	if header == nil || header.Get("Content-Type") == "" {
 		header = jsonHeader
+	}
+	var arr [512]byte
+	var key []byte
+	if o.memoResp {
+		key = responseKey(arr[:0], o, status, header.Get("Content-Type"), body)
+		if _, ok := v.respMemo.get(key); ok {
+			return nil
+		}
 	}
 	input := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
@@ -201,6 +296,9 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	input.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(req.Context(), input); err != nil {
 		return newValidationError(o.id, openapi3.MultiError{err})
+	}
+	if o.memoResp {
+		v.respMemo.put(key, nil)
 	}
 	return nil
 }
