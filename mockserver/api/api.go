@@ -56,7 +56,7 @@ type call struct {
 	route  *spec.Route
 	userID string // the authenticated caller ("" on unsecured routes)
 	token  string
-	params []byte // the JSON body after coercion ({} when absent or malformed)
+	params []byte // the JSON body after coercion ({} when absent or malformed); read-only
 }
 
 // decode reads the (already validated) body params into dst; a body that is not a JSON
@@ -69,7 +69,8 @@ func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
 //  2. Authentication for secured operations (X-User-Id + X-Auth-Token): 401 with the exact
 //     "You must be logged in to do this." body, before any body handling.
 //  3. The body is read up to MaxBodyBytes: larger answers 413 error-payload-too-large.
-//  4. The request is validated (after Ajv-style coercion): 400 invalid-params for the body,
+//  4. The request is coerced (Ajv-style) and validated in one pass (spec CheckRequest; the
+//     coerced body is what the rule decodes): 400 invalid-params for the body,
 //     error-invalid-params for the query, with Ajv's messages joined by "\n".
 //  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
 //     envelope (render.go), in one place. With a recorder (a state file) the answer waits
@@ -100,7 +101,7 @@ type reply struct {
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	route, err := h.v.FindRoute(r)
 	if err != nil {
-		return reply{http.StatusNotFound, mustJSON(map[string]any{"success": false, "error": "Not found"})}
+		return reply{http.StatusNotFound, notFoundBody}
 	}
 	c := &call{r: r, route: route}
 	if route.Secured {
@@ -114,10 +115,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
 			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
 	}
-	if err := h.v.ValidateRequest(r); err != nil && serverRejects(err) {
-		return h.checked(r, invalidParams(err))
-	}
-	if c.params, err = h.v.Coerce(r, spec.BodyParams(r.Header.Get("Content-Type"), raw)); err != nil {
+	// One pass: body params, coercion and validation (the params are read-only).
+	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
 		return h.checked(r, invalidParams(err))
 	}
 	op := operations[route.OperationID]
@@ -132,10 +131,15 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	return h.checked(r, render(v, err))
 }
 
+// notFoundBody is the answer to a path or method the contract does not have (read-only).
+var notFoundBody = mustJSON(map[string]any{"success": false, "error": "Not found"})
+
+// jsonHeader is the header every answer is validated with (read-only).
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
 // checked validates an answer against the contract (step 6).
 func (h *Handler) checked(r *http.Request, a reply) reply {
-	header := http.Header{"Content-Type": {"application/json"}}
-	if err := h.v.ValidateResponse(r, a.status, header, a.body); err != nil {
+	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
 		if h.strict {
 			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
@@ -144,7 +148,7 @@ func (h *Handler) checked(r *http.Request, a reply) reply {
 	return a
 }
 
-// readBody reads at most MaxBodyBytes of the body and puts the bytes back for validation.
+// readBody reads at most MaxBodyBytes of the body and puts the bytes back.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, nil

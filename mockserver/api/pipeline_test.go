@@ -137,3 +137,39 @@ func TestFormBody(t *testing.T) {
 		t.Errorf("form body: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestCoercedBodyReachesTheRule: the params the rule decodes are the coerced body (numeric
+// strings become numbers) on the first request and on its repeat, when the contract check is
+// remembered.
+func TestCoercedBodyReachesTheRule(t *testing.T) {
+	h, _ := newHandler(t)
+	for run := range 2 {
+		status, v := do(t, h, "POST", "/api/v1/findOrCreateInvite", admin, `{"rid":"ProjectX","days":"7","maxUses":"10"}`)
+		if status != 200 || field(v, "_id") != "PrjXok" || field(v, "days") != 7.0 || field(v, "maxUses") != 10.0 {
+			t.Errorf("run %d: %d %v", run, status, v)
+		}
+	}
+	// A handler-checked value still reaches the rule, which answers with its own error.
+	status, v := do(t, h, "POST", "/api/v1/findOrCreateInvite", admin, `{"rid":"ProjectX","days":"3","maxUses":"10"}`)
+	if status != 400 || field(v, "errorType") == "invalid-params" {
+		t.Errorf("days 3: %d %v", status, v)
+	}
+}
+
+func TestExactBodies(t *testing.T) {
+	h, _ := newHandler(t)
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/validateInviteToken", `{"valid":true,"success":true}`},
+		{"/api/v1/nowhere", `{"error":"Not found","success":false}`},
+	} {
+		for run := range 2 {
+			rec := httptest.NewRecorder()
+			r := httptest.NewRequest("POST", c.path, strings.NewReader(`{"token":"PrjXok"}`))
+			r.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(rec, r)
+			if got := rec.Body.String(); got != c.body {
+				t.Errorf("%s run %d: %s, want %s", c.path, run, got, c.body)
+			}
+		}
+	}
+}
