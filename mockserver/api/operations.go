@@ -52,10 +52,15 @@ func useInviteToken(w *world.World, c *call) (any, error) {
 	return w.UseInviteToken(c.userID, b.Token)
 }
 
+// validity is validateInviteToken's answer (a struct: cheaper to render than a map).
+type validity struct {
+	Valid bool `json:"valid"`
+}
+
 func validateInviteToken(w *world.World, c *call) (any, error) {
 	var b tokenBody
 	c.decode(&b)
-	return map[string]bool{"valid": w.ValidateInviteToken(b.Token)}, nil
+	return validity{w.ValidateInviteToken(b.Token)}, nil
 }
 
 func findOrCreateInvite(w *world.World, c *call) (any, error) {
