@@ -1,6 +1,9 @@
 package world
 
-import "iter"
+import (
+	"iter"
+	"slices"
+)
 
 // idSet is a set of ids kept in insertion order with O(1) add, remove and lookup. A removal
 // leaves a hole in ids that a later compaction reclaims, so removals cost amortised O(1).
@@ -101,25 +104,25 @@ type store struct {
 	subOf      map[string]string         // subKey(rid, uid) → subscription _id
 	roomSubs   map[string]*idSet         // rid → its subscription ids in insertion order
 	userSubs   map[string]*idSet         // uid → its subscription ids in insertion order
-	reusable   map[inviteKey]*idSet      // see below
+	reusable   map[inviteKey]*reuseList  // see below
 	tokenUsers map[string]map[string]int // hashed login token → user id → how many of its tokens have that hash
 }
 
 // newStore returns an empty store.
 //
-// Its reusable index holds, per inviteKey, the ids of the invites with that key that are not
-// used up, in insertion order: findOrCreateInvite reuses the first of them that has not
-// expired. Expired invites stay, since moving the clock back revives them.
+// Its reusable index holds, per inviteKey, the invites with that key that are not used up, in
+// insertion order: findOrCreateInvite reuses the first of them that has not expired. Expired
+// invites stay, since moving the clock back revives them.
 func newStore() store {
 	return store{
-		users:      table[User]{byID: map[string]*User{}},
-		rooms:      table[Room]{byID: map[string]*Room{}},
-		subs:       table[Subscription]{byID: map[string]*Subscription{}},
-		invites:    table[Invite]{byID: map[string]*Invite{}},
+		users:      newTable[User](),
+		rooms:      newTable[Room](),
+		subs:       newTable[Subscription](),
+		invites:    newTable[Invite](),
 		subOf:      map[string]string{},
 		roomSubs:   map[string]*idSet{},
 		userSubs:   map[string]*idSet{},
-		reusable:   map[inviteKey]*idSet{},
+		reusable:   map[inviteKey]*reuseList{},
 		tokenUsers: map[string]map[string]int{},
 	}
 }
@@ -198,7 +201,7 @@ func (s *store) tokenOwner(hashed string) *User {
 	var first *User
 	best := -1
 	for uid := range s.tokenUsers[hashed] {
-		if r := s.users.order.rank(uid); r >= 0 && (best < 0 || r < best) {
+		if r := s.users.rank(uid); r >= 0 && (best < 0 || r < best) {
 			first, best = s.users.get(uid), r
 		}
 	}
@@ -265,12 +268,21 @@ func (s *store) subsOf(o *idSet) []*Subscription {
 
 // putInvite stores an invite (new or replacing the one with its _id) and indexes it.
 func (s *store) putInvite(inv *Invite) {
-	if old := s.invites.get(inv.ID); old != nil {
-		removeFrom(s.reusable, keyOf(old), old.ID)
+	switch old := s.invites.get(inv.ID); {
+	case old == inv:
+		s.invites.touch(inv.ID)
+		return
+	case old != nil:
+		s.unindexInvite(old)
 	}
 	s.invites.put(inv.ID, inv)
 	if !inv.usedUp() {
-		addTo(s.reusable, keyOf(inv), inv.ID)
+		l := s.reusable[keyOf(inv)]
+		if l == nil {
+			l = &reuseList{}
+			s.reusable[keyOf(inv)] = l
+		}
+		l.invites = append(l.invites, inv)
 	}
 }
 
@@ -280,12 +292,63 @@ func (s *store) useInvite(inv *Invite, now Date) {
 	inv.UpdatedAt = now
 	s.invites.touch(inv.ID)
 	if inv.usedUp() {
-		removeFrom(s.reusable, keyOf(inv), inv.ID)
+		s.dropReusable(inv)
 	}
 }
 
 // delInvite removes an invite.
 func (s *store) delInvite(inv *Invite) {
 	s.invites.del(inv.ID)
-	removeFrom(s.reusable, keyOf(inv), inv.ID)
+	s.unindexInvite(inv)
+}
+
+// unindexInvite drops inv, no longer in the table or about to be replaced, from the reuse index.
+func (s *store) unindexInvite(inv *Invite) {
+	if !inv.usedUp() {
+		s.dropReusable(inv)
+	}
+}
+
+// dropReusable counts inv, still in its reuse list, as gone from it, and closes the list's holes
+// once they outnumber its live invites (or drops the list once it holds none).
+func (s *store) dropReusable(inv *Invite) {
+	k := keyOf(inv)
+	l := s.reusable[k]
+	if l == nil {
+		return
+	}
+	l.dead++
+	switch live := len(l.invites) - l.dead; {
+	case live <= 0:
+		delete(s.reusable, k)
+	case l.dead > 32 && l.dead > live:
+		l.invites = slices.DeleteFunc(l.invites, func(c *Invite) bool { return !s.reusableNow(c) })
+		l.dead = 0
+	}
+}
+
+// reusableNow reports whether an invite of a reuse list still belongs there: it is the stored
+// invite with its _id (not deleted, not replaced) and not used up.
+func (s *store) reusableNow(inv *Invite) bool {
+	return s.invites.get(inv.ID) == inv && !inv.usedUp()
+}
+
+// reuseList is the reuse index's entry for one inviteKey: the invites stored with that key, in
+// insertion order, of which dead are no longer reusable (used up, deleted or replaced) and are
+// skipped until a compaction removes them. It holds one pointer per invite where an ordered id
+// set held a slice entry and a map entry (about 50 bytes more per invite).
+type reuseList struct {
+	invites []*Invite
+	dead    int
+}
+
+// live yields the list's invites that are still reusable, in insertion order.
+func (s *store) live(l *reuseList) iter.Seq[*Invite] {
+	return func(yield func(*Invite) bool) {
+		for _, inv := range l.invites {
+			if s.reusableNow(inv) && !yield(inv) {
+				return
+			}
+		}
+	}
 }

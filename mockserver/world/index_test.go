@@ -40,14 +40,24 @@ func audit(t *testing.T, w *World, step string) {
 	if !maps.Equal(w.subOf, want.subOf) {
 		t.Errorf("%s: subOf = %v, want %v", step, w.subOf, want.subOf)
 	}
-	reusable := func(m map[inviteKey]*idSet) map[inviteKey][]string {
+	reusable := func(s *store) map[inviteKey][]string {
 		out := map[inviteKey][]string{}
-		for k, o := range m {
-			out[k] = slices.Collect(o.values())
+		for k, l := range s.reusable {
+			dead := 0
+			for _, inv := range l.invites {
+				if s.reusableNow(inv) {
+					out[k] = append(out[k], inv.ID)
+				} else {
+					dead++
+				}
+			}
+			if dead != l.dead {
+				t.Errorf("%s: reuse list %v counts %d dead invites, holds %d", step, k, l.dead, dead)
+			}
 		}
 		return out
 	}
-	if got, exp := reusable(w.reusable), reusable(want.reusable); !reflect.DeepEqual(got, exp) {
+	if got, exp := reusable(&w.store), reusable(&want); !reflect.DeepEqual(got, exp) {
 		t.Errorf("%s: reusable invites = %v, want %v", step, got, exp)
 	}
 	if !reflect.DeepEqual(w.tokenUsers, want.tokenUsers) {
@@ -220,6 +230,49 @@ func TestReusePicksTheFirstInsertedMatch(t *testing.T) {
 	audit(t, w, "after second import")
 	if inv, err := w.FindOrCreateInvite(admin, "ProjectX", 1, 5); err != nil || inv.ID != "Later1" {
 		t.Fatalf("FindOrCreateInvite = %v, %v; want Later1", inv, err)
+	}
+}
+
+func TestRemovalsCompactTheInviteTableAndReuseList(t *testing.T) {
+	w := newWorld(t, "")
+	s := w.Export()
+	created := dateOf(start)
+	var ids []string
+	for i := range 100 {
+		id := fmt.Sprintf("Many%02d", i)
+		ids = append(ids, id)
+		s.Invites = append(s.Invites, Invite{ID: id, Rid: "ProjectX", UserID: admin, MaxUses: 5, CreatedAt: created, UpdatedAt: created})
+	}
+	if err := w.Import(s); err != nil {
+		t.Fatal(err)
+	}
+	key := inviteKey{uid: admin, rid: "ProjectX", maxUses: 5}
+	for n := 1; n <= 80; n++ { // removing from the front: both the table and the list compact
+		if err := w.RemoveInvite(admin, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		ids = ids[1:]
+		audit(t, w, fmt.Sprintf("after %d removals", n))
+		inv, err := w.FindOrCreateInvite(admin, "ProjectX", 0, 5)
+		if err != nil || inv.ID != ids[0] {
+			t.Fatalf("after %d removals FindOrCreateInvite = %v, %v; want %s", n, inv, err, ids[0])
+		}
+	}
+	var got []string
+	for _, inv := range w.Export().Invites {
+		got = append(got, inv.ID)
+	}
+	if want := append([]string{"PrjXok", "Expird", "MaxedX", "Forevr", "DMroom", "Gonezz"}, ids...); !slices.Equal(got, want) {
+		t.Errorf("invites = %v, want %v", got, want)
+	}
+	w.mu.Lock()
+	slots, listed := len(w.invites.docs), len(w.reusable[key].invites)
+	w.mu.Unlock()
+	if live := len(got); slots > 2*live+33 {
+		t.Errorf("%d invites held in %d table slots: removals never compacted", live, slots)
+	}
+	if listed > 2*len(ids)+33 {
+		t.Errorf("%d reusable invites held in a list of %d: removals never compacted", len(ids), listed)
 	}
 }
 

@@ -136,8 +136,7 @@ func (w *World) reusableInvite(uid, rid string, days, maxUses int) *Invite {
 		return nil
 	}
 	now := w.clock.Now()
-	for id := range candidates.values() {
-		inv := w.invites.get(id)
+	for inv := range w.live(candidates) {
 		if days > 0 && (inv.Expires == nil || !inv.Expires.Time().After(now)) {
 			continue
 		}

@@ -2,6 +2,7 @@ package world
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -134,6 +135,18 @@ type Subscription struct {
 }
 
 // statusBanned is the subscription status a ban sets.
+func (u *User) clone() *User {
+	c := *u
+	c.Emails, c.Roles, c.LoginTokens = slices.Clone(u.Emails), slices.Clone(u.Roles), slices.Clone(u.LoginTokens)
+	return &c
+}
+
+func (s *Subscription) clone() *Subscription {
+	c := *s
+	c.Roles = slices.Clone(s.Roles)
+	return &c
+}
+
 const statusBanned = "BANNED"
 
 // Banned reports whether the subscription is a ban.

@@ -107,8 +107,8 @@ func (w *World) changeset() (Changeset, bool) {
 }
 
 func appendAll[T any](out []Change, coll string, t *table[T]) []Change {
-	for id := range t.order.values() {
-		out = append(out, Change{Collection: coll, ID: id, Doc: document(t.byID[id])})
+	for _, id := range t.ids() {
+		out = append(out, Change{Collection: coll, ID: id, Doc: document(t.get(id))})
 	}
 	return out
 }
@@ -116,7 +116,7 @@ func appendAll[T any](out []Change, coll string, t *table[T]) []Change {
 func appendTouched[T any](out []Change, coll string, t *table[T]) []Change {
 	for _, id := range t.touched {
 		c := Change{Collection: coll, ID: id}
-		if v := t.byID[id]; v != nil {
+		if v := t.get(id); v != nil {
 			c.Doc = document(v)
 		}
 		out = append(out, c)
