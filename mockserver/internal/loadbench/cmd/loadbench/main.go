@@ -54,7 +54,7 @@ func main() {
 	flag.IntVar(&o.startups, "startups", 9, "start-up repetitions for rcmock")
 	flag.IntVar(&o.prismRuns, "prism-startups", 3, "start-up repetitions for Prism")
 	flag.StringVar(&o.prism, "prism", "", "prism binary; empty: npm install @stoplight/prism-cli into a temp dir; off: skip Prism")
-	flag.StringVar(&o.prismVersion, "prism-version", "5", "npm version range of @stoplight/prism-cli")
+	flag.StringVar(&o.prismVersion, "prism-version", "5.16", "npm version range of @stoplight/prism-cli")
 	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict", "extra rcmock flags (space separated)")
 	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
