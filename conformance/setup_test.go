@@ -61,6 +61,12 @@ var _ = Describe("setup endpoints", func() {
 			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"Not allowed [error-not-allowed]"}`))
 		})
 
+		It("an admin's invitation to no valid address is refused before any mail is sent", func(ctx SpecContext) {
+			_, err := call(ctx, admin.Client, "/api/v1/sendInvitationEmail", map[string]any{"emails": []string{"not-an-address", "someone@"}})
+
+			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"No valid email addresses [error-email-send-failed]"}`))
+		})
+
 		It("an admin's invitation email is sent", func() {
 			Skip("sending needs an SMTP server, which no target has (rocketchat-8.4-semantics.md §1.7)")
 		})
