@@ -297,9 +297,10 @@ func TestMalformedJSONAnswers400InvalidParams(t *testing.T) {
 
 // TestSlowClientIsCutOffByReadHeaderTimeout runs the rcmock binary and trickles a request's
 // headers one line at a time without ever ending them: the server must close the connection
-// (its ReadHeaderTimeout is 5 s) well before the client would be done (60 lines, 30 s).
+// (--read-header-timeout 300ms here; 5 s by default) well before the client would be done
+// (300 lines, 30 s).
 func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
-	addr := startRcmock(t)
+	addr := startRcmock(t, "--read-header-timeout", "300ms")
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -313,9 +314,9 @@ func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
 		_, err := conn.Read(make([]byte, 1)) // the server says nothing until it hangs up
 		closed <- err
 	}()
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	for i := range 60 {
+	for i := range 300 {
 		select {
 		case err := <-closed:
 			if err == nil {
@@ -331,7 +332,7 @@ func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
 }
 
 // startRcmock builds rcmock, starts it on a free loopback port and waits for its first answer.
-func startRcmock(t *testing.T) string {
+func startRcmock(t *testing.T, args ...string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -341,7 +342,7 @@ func startRcmock(t *testing.T) string {
 	if out, err := exec.Command(gobin, "build", "-o", bin, "./cmd/rcmock").CombinedOutput(); err != nil {
 		t.Fatalf("build rcmock: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
