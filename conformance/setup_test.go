@@ -20,6 +20,22 @@ var _ = Describe("setup endpoints", func() {
 		Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-field-unavailable"))
 	})
 
+	DescribeTable("users.create names the first field that fails, in validateUserData's order",
+		func(ctx SpecContext, name, username, password, want string) {
+			_, err := admin.CreateUser(ctx, rcclient.NewUser{Email: "not-an-address", Name: name, Password: password, Username: username})
+
+			Expect(err).To(HaveErrorBody(http.StatusBadRequest, want))
+		},
+		Entry("a blank name", " ", "", "",
+			`{"success":false,"error":"The field Name is required [error-the-field-is-required]","errorType":"error-the-field-is-required","details":{"method":"insertOrUpdateUser","field":"Name"}}`),
+		Entry("a blank username", "Someone", " ", "",
+			`{"success":false,"error":"The field Username is required [error-the-field-is-required]","errorType":"error-the-field-is-required","details":{"method":"insertOrUpdateUser","field":"Username"}}`),
+		Entry("a username off the pattern, escaped in the text", "Someone", "<b>x", "",
+			`{"success":false,"error":"&lt;b&gt;x is not a valid username [error-input-is-not-a-valid-field]","errorType":"error-input-is-not-a-valid-field","details":{"method":"insertOrUpdateUser","input":"<b>x","field":"Username"}}`),
+		Entry("no password", "Someone", "someone-without-password", "",
+			`{"success":false,"error":"The field Password is required [error-the-field-is-required]","errorType":"error-the-field-is-required","details":{"method":"insertOrUpdateUser","field":"Password"}}`),
+	)
+
 	It("a room counts its creator and its members", func(ctx SpecContext) {
 		room := newGroup(ctx, admin.Client, newUser(ctx), newUser(ctx))
 

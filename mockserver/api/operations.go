@@ -219,10 +219,11 @@ func usersCreate(w *world.World, c *call) (any, error) {
 		Roles               []string `json:"roles"`
 		JoinDefaultChannels *bool    `json:"joinDefaultChannels"`
 		Verified            bool     `json:"verified"`
+		SetRandomPassword   bool     `json:"setRandomPassword"`
 	}
 	c.decode(&b)
 	u, err := w.CreateUser(c.userID, world.NewUser{Email: b.Email, Name: b.Name, Password: b.Password, Username: b.Username,
-		Active: b.Active, Roles: b.Roles, JoinDefaultChannels: b.JoinDefaultChannels, Verified: b.Verified})
+		Active: b.Active, Roles: b.Roles, JoinDefaultChannels: b.JoinDefaultChannels, Verified: b.Verified, SetRandomPassword: b.SetRandomPassword})
 	return map[string]any{"user": u}, err
 }
 

@@ -105,7 +105,7 @@ func TestRoundTrip(t *testing.T) {
 	must(w.Login(world.Credentials{User: "bob", Password: "rocket.chat"}))(t)
 	must(w.UseInviteToken("bob", "PrjXok"))(t)
 	must(w.FindOrCreateInvite(admin, "GENERAL", 7, 5))(t)
-	must(w.CreateUser(admin, world.NewUser{Username: "dave", Email: "dave@example.com", Password: "x"}))(t)
+	must(w.CreateUser(admin, world.NewUser{Username: "dave", Email: "dave@example.com", Name: "Dave", Password: "x"}))(t)
 	room := must(w.CreateRoom("bob", world.Group, world.NewRoom{Name: "bobs", Members: []string{"carol"}}))(t)
 	if err := w.RemoveInvite(admin, "Expird"); err != nil {
 		t.Fatal(err)

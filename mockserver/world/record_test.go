@@ -192,14 +192,14 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 		{"ban", func() error { return w.Ban(admin, "ProjectX", UserSelector{ID: "alice"}) }},
 		{"unban", func() error { return w.Unban(admin, "ProjectX", UserSelector{ID: "carol"}) }},
 		{"createUser", func() error {
-			u, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Password: "x", Active: &yes})
+			u, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Name: "Dave", Password: "x", Active: &yes})
 			if u != nil {
 				newUser = u.ID
 			}
 			return err
 		}},
 		{"createUser without default rooms", func() error {
-			_, err := w.CreateUser(admin, NewUser{Username: "erin", Email: "erin@example.com", Password: "x", JoinDefaultChannels: &no})
+			_, err := w.CreateUser(admin, NewUser{Username: "erin", Email: "erin@example.com", Name: "Erin", Password: "x", JoinDefaultChannels: &no})
 			return err
 		}},
 		{"createRoom", func() error {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
+	"unicode"
 )
 
 // NewUser is the body of users.create (the fields the mock acts on).
@@ -16,32 +18,54 @@ type NewUser struct {
 	Roles               []string // nil = ["user"]
 	JoinDefaultChannels *bool    // nil = true: join the default rooms (GENERAL)
 	Verified            bool
+	SetRandomPassword   bool // a password nobody is told: the user can log in only once given one
 }
 
 // usernamePattern is UTF8_User_Names_Validation's default.
 var usernamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
+// htmlEscape is lodash's escape, which Rocket.Chat applies to the names it puts in error texts.
+var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+// blank reports whether s is empty once JavaScript's String.prototype.trim has run.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }) == ""
+}
+
 // CreateUser is users.create (create-user, i.e. admins; otherwise 403 as a route with
-// permissionsRequired). Duplicate usernames and emails answer error-field-unavailable.
+// permissionsRequired). The checks run in validateUserData's order: name, username, the
+// username's pattern, password (unless setRandomPassword), then whether the username and the
+// email are taken; the email's format is checked last, when the user is inserted [inferred:
+// validateUserData has no format check].
 func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	const m = "insertOrUpdateUser"
+	required := func(field string) error {
+		return coded("error-the-field-is-required", "The field "+field+" is required", map[string]any{"method": m, "field": field})
+	}
 	w.mu.Lock()
 	defer w.unlock()
 	if !w.can(uid, "create-user", "") {
 		return nil, errPermissionsRequired()
 	}
-	if !usernamePattern.MatchString(n.Username) {
-		return nil, coded("error-input-is-not-a-valid-field", n.Username+" is not a valid username",
+	switch {
+	case blank(n.Name):
+		return nil, required("Name")
+	case blank(n.Username):
+		return nil, required("Username")
+	case !usernamePattern.MatchString(n.Username):
+		return nil, coded("error-input-is-not-a-valid-field", htmlEscape.Replace(n.Username)+" is not a valid username",
 			map[string]any{"method": m, "input": n.Username, "field": "Username"})
-	}
-	if !mailAddress.MatchString(n.Email) {
+	case n.Password == "" && !n.SetRandomPassword:
+		return nil, required("Password")
+	case w.userByUsername(n.Username) != nil:
+		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Username)+" is already in use :(", map[string]any{"method": m, "field": n.Username})
+	case n.Email != "" && w.userByEmail(n.Email) != nil:
+		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Email)+" is already in use :(", map[string]any{"method": m, "field": n.Email})
+	case !mailAddress.MatchString(n.Email):
 		return nil, coded("error-invalid-email", "Invalid email "+n.Email, map[string]any{"method": m, "email": n.Email})
 	}
-	if w.userByUsername(n.Username) != nil {
-		return nil, coded("error-field-unavailable", fmt.Sprintf("%s is already in use :(", n.Username), map[string]any{"method": m, "field": n.Username})
-	}
-	if w.userByEmail(n.Email) != nil {
-		return nil, coded("error-field-unavailable", fmt.Sprintf("%s is already in use :(", n.Email), map[string]any{"method": m, "field": n.Email})
+	if n.SetRandomPassword {
+		n.Password = w.newID(24, func(string) bool { return false })
 	}
 	now := dateOf(w.clock.Now())
 	u := &User{ID: w.newID(17, func(id string) bool { return w.users.get(id) != nil }), Username: n.Username, Name: n.Name,

@@ -609,16 +609,40 @@ func TestUsers(t *testing.T) {
 	if w.Subscription(u.ID, "GENERAL") == nil {
 		t.Error("joinDefaultChannels did not join GENERAL")
 	}
-	_, err = w.CreateUser(admin, NewUser{Username: "dave", Email: "other@example.com"})
-	if err == nil || err.Error() != "dave is already in use :( [error-field-unavailable]" {
-		t.Errorf("duplicate username: %v", err)
+	// validateUserData's order: name, username, its pattern, password, then availability;
+	// the email's format last.
+	for _, tc := range []struct {
+		name string
+		n    NewUser
+		want string
+	}{
+		{"blank name", NewUser{Name: " \t", Username: "", Email: "bad"}, "The field Name is required [error-the-field-is-required]"},
+		{"blank username", NewUser{Name: "F", Username: "\uFEFF ", Email: "bad"}, "The field Username is required [error-the-field-is-required]"},
+		{"invalid username", NewUser{Name: "F", Username: `<b>"x'&`, Email: "bad"}, "&lt;b&gt;&quot;x&#39;&amp; is not a valid username [error-input-is-not-a-valid-field]"},
+		{"no password", NewUser{Name: "F", Username: "dave", Email: "bad"}, "The field Password is required [error-the-field-is-required]"},
+		{"taken username", NewUser{Name: "F", Username: "dave", Email: "bad", Password: "pw"}, "dave is already in use :( [error-field-unavailable]"},
+		{"taken email", NewUser{Name: "F", Username: "dave2", Email: "DAVE@example.com", Password: "pw"}, "DAVE@example.com is already in use :( [error-field-unavailable]"},
+		{"invalid email", NewUser{Name: "F", Username: "frank", Email: "not-an-email", Password: "pw"}, "Invalid email not-an-email [error-invalid-email]"},
+	} {
+		_, err := w.CreateUser(admin, tc.n)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: error = %v, want %s", tc.name, err, tc.want)
+		}
 	}
-	_, err = w.CreateUser(admin, NewUser{Username: "dave2", Email: "DAVE@example.com"})
-	failure{code: "error-field-unavailable"}.check(t, err)
-	_, err = w.CreateUser(admin, NewUser{Username: "bad name", Email: "x@example.com"})
-	failure{code: "error-input-is-not-a-valid-field"}.check(t, err)
-	_, err = w.CreateUser(admin, NewUser{Username: "frank", Email: "not-an-email"})
-	failure{code: "error-invalid-email"}.check(t, err)
+	var details map[string]any
+	if _, err := w.CreateUser(admin, NewUser{Name: "F", Username: "a b"}); err != nil {
+		details = err.(*Error).Details
+	}
+	if want := map[string]any{"method": "insertOrUpdateUser", "input": "a b", "field": "Username"}; !reflect.DeepEqual(details, want) {
+		t.Errorf("invalid username details = %v, want %v", details, want)
+	}
+	r, err := w.CreateUser(admin, NewUser{Name: "Rand", Username: "rand", Email: "rand@example.com", SetRandomPassword: true})
+	if err != nil {
+		t.Fatalf("setRandomPassword without a password: %v", err)
+	}
+	if _, err := w.Login(Credentials{User: r.Username, Password: ""}); err == nil {
+		t.Error("a user with a random password logged in with an empty one")
+	}
 	if _, err := w.Login(Credentials{User: "dave@example.com", Password: "pw"}); err != nil {
 		t.Errorf("new user cannot log in: %v", err)
 	}
