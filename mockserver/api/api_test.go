@@ -204,6 +204,32 @@ func TestOperations(t *testing.T) {
 	}
 }
 
+// TestArchivedRooms: a room archived in an imported state refuses joins and invitations with
+// error-room-archived (findChannelByIdOrName / findPrivateGroupByIdOrName check it), answered
+// on contract.
+func TestArchivedRooms(t *testing.T) {
+	for _, tc := range []struct{ name, path, user, body, want string }{
+		{"channels.join", "/api/v1/channels.join", "bob", `{"roomId":"GENERAL"}`, "The channel, general, is archived [error-room-archived]"},
+		{"channels.invite", "/api/v1/channels.invite", admin, `{"roomId":"GENERAL","userId":"bob"}`, "The channel, general, is archived [error-room-archived]"},
+		{"groups.invite", "/api/v1/groups.invite", "alice", `{"roomId":"ProjectX","username":"bob"}`, "The private group, project-x, is archived [error-room-archived]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, w := newHandler(t)
+			st := w.Export()
+			for i := range st.Rooms {
+				st.Rooms[i].Archived = true
+			}
+			if err := w.Import(st); err != nil {
+				t.Fatal(err)
+			}
+			status, body := do(t, h, "POST", tc.path, tc.user, tc.body)
+			if status != http.StatusBadRequest || field(body, "errorType") != "error-room-archived" || field(body, "error") != tc.want {
+				t.Errorf("%d %v, want 400 %q", status, body, tc.want)
+			}
+		})
+	}
+}
+
 func digest(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
