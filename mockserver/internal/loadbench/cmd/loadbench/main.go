@@ -35,6 +35,7 @@ type options struct {
 	benchCount   int
 	memRequests  int64
 	memInvites   int
+	analysis     string
 }
 
 func main() {
@@ -61,6 +62,7 @@ func main() {
 	flag.IntVar(&o.benchCount, "benchcount", 3, "go test -count; the report keeps each benchmark's median run")
 	flag.Int64Var(&o.memRequests, "mem-requests", 1_000_000, "requests in a row for the memory-flatness check")
 	flag.IntVar(&o.memInvites, "mem-invites", 100_000, "invites loaded for the resident-memory figure")
+	flag.StringVar(&o.analysis, "analysis", "mockserver/internal/loadbench/ANALYSIS.md", "hand-written analysis of missed targets, copied into the report (empty: none)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
