@@ -15,10 +15,10 @@ const (
 	minPrismFactor   = 10  // rcmock req/s ≥ this × Prism req/s
 	maxP99OverFloor  = 3   // rcmock p99 ≤ this × floor p99
 	maxStartup       = 100 * time.Millisecond
-	minStartupFactor = 20  // Prism start-up ≥ this × rcmock start-up
-	maxScaleGrowth   = 1.5 // cost at 1M invites ≤ this × cost at 1k
+	minStartupFactor = 20         // Prism start-up ≥ this × rcmock start-up
+	maxScaleGrowth   = 1.5        // cost at 1M invites ≤ this × cost at 1k
 	maxInvitesRSS    = 64_000_000 // bytes: the 64 MB
-	maxFlatGrowth    = 1.10 // RSS after memRequests ≤ this × RSS after the first chunk
+	maxFlatGrowth    = 1.10       // RSS after memRequests ≤ this × RSS after the first chunk
 )
 
 // target is one line of the targets table.
