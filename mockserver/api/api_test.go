@@ -148,6 +148,8 @@ func TestOperations(t *testing.T) {
 		{"users.create: empty username", "POST", "/api/v1/users.create", admin, `{"email":"","name":"0","password":"0","username":""}`, 400, "error-the-field-is-required", "The field Username is required [error-the-field-is-required]"},
 		{"users.create: invalid username", "POST", "/api/v1/users.create", admin, `{"email":"x@example.com","name":"X","password":"p","username":"<x>"}`, 400, "error-input-is-not-a-valid-field", "&lt;x&gt; is not a valid username [error-input-is-not-a-valid-field]"},
 		{"users.create: no password", "POST", "/api/v1/users.create", admin, `{"email":"x@example.com","name":"X","password":"","username":"xx"}`, 400, "error-the-field-is-required", "The field Password is required [error-the-field-is-required]"},
+		{"users.create: unknown role", "POST", "/api/v1/users.create", admin, `{"email":"x@example.com","name":"X","password":"p","username":"xx","roles":["user","nope"]}`, 400, "error-action-not-allowed", "The field Roles consist invalid role id [error-action-not-allowed]"},
+		{"users.create: known roles", "POST", "/api/v1/users.create", admin, `{"email":"x@example.com","name":"X","password":"p","username":"xx","roles":["user","bot","livechat-agent"]}`, 200, "", ""},
 		{"users.create: random password", "POST", "/api/v1/users.create", admin, `{"email":"r@example.com","name":"R","password":"","username":"rr","setRandomPassword":true}`, 200, "", ""},
 		{"users.delete: unknown", "POST", "/api/v1/users.delete", admin, `{"username":"nobody"}`, 400, "error-invalid-user", ""},
 		{"users.delete: ok", "POST", "/api/v1/users.delete", admin, `{"userId":"carol"}`, 200, "", ""},

@@ -24,6 +24,11 @@ type NewUser struct {
 // usernamePattern is UTF8_User_Names_Validation's default.
 var usernamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
+// defaultRoles are the role ids a fresh Rocket.Chat defines [inferred: its protected roles];
+// users.create refuses any other (the mock has no roles API to add one).
+var defaultRoles = []string{"admin", "moderator", "leader", "owner", "user", "bot", "app", "guest",
+	"anonymous", "livechat-agent", "livechat-manager", "livechat-monitor"}
+
 // htmlEscape is lodash's escape, which Rocket.Chat applies to the names it puts in error texts.
 var htmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 
@@ -33,7 +38,7 @@ func blank(s string) bool {
 }
 
 // CreateUser is users.create (create-user, i.e. admins; otherwise 403 as a route with
-// permissionsRequired). The checks run in validateUserData's order: name, username, the
+// permissionsRequired). The checks run in validateUserData's order: unknown roles, name, username, the
 // username's pattern, password (unless setRandomPassword), then whether the username and the
 // email are taken; the email's format is checked last, when the user is inserted [inferred:
 // validateUserData has no format check].
@@ -48,6 +53,8 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 		return nil, errPermissionsRequired()
 	}
 	switch {
+	case slices.ContainsFunc(n.Roles, func(r string) bool { return !slices.Contains(defaultRoles, r) }):
+		return nil, coded("error-action-not-allowed", "The field Roles consist invalid role id", map[string]any{"method": m, "action": "Assign_role"})
 	case blank(n.Name):
 		return nil, required("Name")
 	case blank(n.Username):

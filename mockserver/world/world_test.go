@@ -616,6 +616,7 @@ func TestUsers(t *testing.T) {
 		n    NewUser
 		want string
 	}{
+		{"unknown role", NewUser{Name: "", Username: "", Email: "bad", Roles: []string{"user", "nope"}}, "The field Roles consist invalid role id [error-action-not-allowed]"},
 		{"blank name", NewUser{Name: " \t", Username: "", Email: "bad"}, "The field Name is required [error-the-field-is-required]"},
 		{"blank username", NewUser{Name: "F", Username: "\uFEFF ", Email: "bad"}, "The field Username is required [error-the-field-is-required]"},
 		{"invalid username", NewUser{Name: "F", Username: `<b>"x'&`, Email: "bad"}, "&lt;b&gt;&quot;x&#39;&amp; is not a valid username [error-input-is-not-a-valid-field]"},
