@@ -56,14 +56,6 @@ func (o *idSet) compact() {
 	o.ids = live
 }
 
-// rank is id's position relative to the other ids (smaller = added earlier), or -1.
-func (o *idSet) rank(id string) int {
-	if p, ok := o.pos[id]; ok {
-		return p
-	}
-	return -1
-}
-
 // len is the number of ids in the set.
 func (o *idSet) len() int { return len(o.pos) }
 

@@ -134,19 +134,21 @@ type Subscription struct {
 	UpdatedAt     Date     `json:"_updatedAt"`
 }
 
-// statusBanned is the subscription status a ban sets.
+// clone returns a copy of u that shares no slices with it.
 func (u *User) clone() *User {
 	c := *u
 	c.Emails, c.Roles, c.LoginTokens = slices.Clone(u.Emails), slices.Clone(u.Roles), slices.Clone(u.LoginTokens)
 	return &c
 }
 
+// clone returns a copy of s that shares no slices with it.
 func (s *Subscription) clone() *Subscription {
 	c := *s
 	c.Roles = slices.Clone(s.Roles)
 	return &c
 }
 
+// statusBanned is the subscription status a ban sets.
 const statusBanned = "BANNED"
 
 // Banned reports whether the subscription is a ban.
