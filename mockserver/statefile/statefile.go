@@ -47,7 +47,7 @@ const format = "rcmock-state/1"
 var ErrClosed = errors.New("state file closed")
 
 // collections are the document collections of a world, in the order a State lists them.
-var collections = []string{world.Users, world.Rooms, world.Subscriptions, world.Invites}
+var collections = []string{world.Users, world.Rooms, world.Subscriptions, world.Invites, world.Trash}
 
 var (
 	bucketMeta   = []byte("rcmock")
@@ -279,6 +279,9 @@ func replaceAll(st world.State) (world.Changeset, error) {
 	}
 	for _, v := range st.Invites {
 		add(world.Invites, v.ID, v)
+	}
+	for _, v := range st.Trash {
+		add(world.Trash, v.Key(), v)
 	}
 	return cs, err
 }

@@ -113,6 +113,10 @@ func TestRoundTrip(t *testing.T) {
 	if err := w.DeleteRoom("bob", world.Group, world.RoomSelector{ID: room.ID}); err != nil {
 		t.Fatal(err)
 	}
+	// A removed role leaves `roles: []`, which the file must keep apart from no key.
+	if err := w.RemoveRoomRole(admin, world.Group, world.RoomSelector{ID: "ProjectX"}, world.UserSelector{ID: "alice"}, world.Moderator); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Ban(admin, "ProjectX", world.UserSelector{ID: "alice"}); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +131,9 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("%d worlds stored, want 1", len(got))
 	}
 	sameState(t, got[""].State, w.Export())
+	if len(got[""].State.Trash) == 0 {
+		t.Error("the deleted room's trash entries were not stored")
+	}
 	want := statefile.Settings{CreatedAt: created, Latency: 5 * time.Millisecond, Fixtures: "default"}
 	if got[""].Settings != want {
 		t.Errorf("settings %+v, want %+v", got[""].Settings, want)

@@ -98,6 +98,8 @@ func addDocs(st *world.State, coll string, docs []json.RawMessage) error {
 			err = decodeInto(raw, &st.Subscriptions)
 		case world.Invites:
 			err = decodeInto(raw, &st.Invites)
+		case world.Trash:
+			err = decodeInto(raw, &st.Trash)
 		default:
 			err = fmt.Errorf("unknown collection %q", coll)
 		}

@@ -51,10 +51,9 @@ func (w *World) Ban(uid, rid string, target UserSelector) error {
 	}
 	now := dateOf(w.clock.Now())
 	s.Status, s.UpdatedAt = statusBanned, now
+	// Subscriptions.removeRolesByUserId is a $pullAll: a subscription that had roles keeps
+	// `roles: []`, one that had none keeps no key.
 	s.Roles = slices.DeleteFunc(s.Roles, func(role string) bool { return slices.Contains(roomRoles, role) })
-	if len(s.Roles) == 0 {
-		s.Roles = nil
-	}
 	r.UsersCount--
 	r.UpdatedAt = now
 	w.subs.touch(s.ID)
@@ -88,7 +87,7 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 	if s == nil || !s.Banned() {
 		return plain("error-user-not-banned")
 	}
-	w.delSub(s)
+	w.discardSub(s, dateOf(w.clock.Now()))
 	return nil
 }
 

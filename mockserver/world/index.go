@@ -92,6 +92,7 @@ type store struct {
 	rooms   table[Room]
 	subs    table[Subscription]
 	invites table[Invite]
+	trash   table[Deleted] // keyed by Deleted.Key, oldest first (trash.go)
 
 	subOf      map[string]string         // subKey(rid, uid) → subscription _id
 	roomSubs   map[string]*idSet         // rid → its subscription ids in insertion order
@@ -111,6 +112,7 @@ func newStore() store {
 		rooms:      newTable[Room](),
 		subs:       newTable[Subscription](),
 		invites:    newTable[Invite](),
+		trash:      newTable[Deleted](),
 		subOf:      map[string]string{},
 		roomSubs:   map[string]*idSet{},
 		userSubs:   map[string]*idSet{},

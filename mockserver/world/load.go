@@ -104,16 +104,12 @@ func (w *World) loadRoom(fr fixtures.Room, now Date) {
 }
 
 // newSubscription builds u's subscription to r. For a direct room the subscription is named
-// after the other member.
+// after the other members (directNames).
 func (w *World) newSubscription(r *Room, u *User, id string, roles []string, now Date) *Subscription {
 	s := &Subscription{ID: id, Rid: r.ID, U: UserRef{ID: u.ID, Username: u.Username}, Name: r.Name, FName: r.FName,
 		T: r.T, Roles: roles, Open: true, Ts: now, Ls: now, UpdatedAt: now}
 	if r.T == "d" {
-		for _, uid := range r.Uids {
-			if other := w.users.get(uid); other != nil && uid != u.ID {
-				s.Name, s.FName = other.Username, other.Name
-			}
-		}
+		s.Name, s.FName = w.directNames(r, u.ID)
 	}
 	return s
 }

@@ -114,7 +114,10 @@ type Room struct {
 }
 
 // Subscription is a stored subscription (`rocketchat_subscription`): a user's membership of a
-// room. A ban keeps it with Status "BANNED".
+// room. A ban keeps it with Status "BANNED". Roles are its room roles (owner, moderator,
+// leader): nil is a subscription without the key (a plain member's), an empty slice the
+// `roles: []` a removed role leaves behind, which removeRoomModerator and removeRoomLeader tell
+// apart from no key.
 type Subscription struct {
 	ID            string   `json:"_id"`
 	Rid           string   `json:"rid"`
@@ -122,7 +125,7 @@ type Subscription struct {
 	Name          string   `json:"name"`
 	FName         string   `json:"fname,omitempty"`
 	T             string   `json:"t"`
-	Roles         []string `json:"roles,omitempty"`
+	Roles         []string `json:"roles,omitzero"`
 	Status        string   `json:"status,omitempty"`
 	Open          bool     `json:"open"`
 	Alert         bool     `json:"alert"`
@@ -184,4 +187,5 @@ type State struct {
 	Rooms         []Room         `json:"rooms"`
 	Subscriptions []Subscription `json:"subscriptions"`
 	Invites       []Invite       `json:"invites"`
+	Trash         []Deleted      `json:"trash,omitempty"`
 }

@@ -19,6 +19,21 @@ var permissions = map[string][]string{
 	"add-user-to-any-c-room":  {"admin"},
 	"add-user-to-any-p-room":  {},
 	"view-c-room":             {"admin", "user", "bot", "app", "anonymous"},
+
+	// Room roles, membership, direct messages and user info.
+	"set-owner":                 {"admin", "owner"},
+	"set-moderator":             {"admin", "owner"},
+	"set-leader":                {"admin", "owner"},
+	"remove-user":               {"admin", "owner", "moderator"},
+	"kick-user-from-any-c-room": {"admin"},
+	"kick-user-from-any-p-room": {},
+	"leave-c":                   {"admin", "user", "bot", "anonymous", "app"},
+	"leave-p":                   {"admin", "user", "bot", "anonymous", "app"},
+	"create-d":                  {"admin", "user", "bot", "app"},
+	"view-d-room":               {"admin", "user", "bot", "app", "guest"},
+	"view-full-other-user-info": {"admin"},
+	"view-other-user-channels":  {"admin"},
+	"view-room-administration":  {"admin"},
 }
 
 // can is hasPermission(uid, perm, scope): the user's global roles, plus its roles on the

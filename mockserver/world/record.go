@@ -12,11 +12,12 @@ const (
 	Rooms         = "rooms"
 	Subscriptions = "subscriptions"
 	Invites       = "invites"
+	Trash         = "trash" // deleted rooms' and subscriptions' _ids (Deleted), keyed by Deleted.Key
 )
 
 // Change is one document an operation wrote or deleted.
 type Change struct {
-	Collection string          // Users, Rooms, Subscriptions or Invites
+	Collection string          // Users, Rooms, Subscriptions, Invites or Trash
 	ID         string          // the document's _id
 	Doc        json.RawMessage // the document as JSON (the State encoding); nil when deleted
 }
@@ -83,6 +84,7 @@ func (w *World) forget() {
 	w.rooms.untouch()
 	w.subs.untouch()
 	w.invites.untouch()
+	w.trash.untouch()
 }
 
 // changeset collects the marked changes. Callers hold w.mu.
@@ -94,6 +96,7 @@ func (w *World) changeset() (Changeset, bool) {
 		cs.Changes = appendAll(cs.Changes, Rooms, &w.rooms)
 		cs.Changes = appendAll(cs.Changes, Subscriptions, &w.subs)
 		cs.Changes = appendAll(cs.Changes, Invites, &w.invites)
+		cs.Changes = appendAll(cs.Changes, Trash, &w.trash)
 		return cs, true
 	}
 	if w.versioned {
@@ -103,6 +106,7 @@ func (w *World) changeset() (Changeset, bool) {
 	cs.Changes = appendTouched(cs.Changes, Rooms, &w.rooms)
 	cs.Changes = appendTouched(cs.Changes, Subscriptions, &w.subs)
 	cs.Changes = appendTouched(cs.Changes, Invites, &w.invites)
+	cs.Changes = appendTouched(cs.Changes, Trash, &w.trash)
 	return cs, cs.Version != "" || len(cs.Changes) > 0
 }
 

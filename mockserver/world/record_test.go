@@ -51,6 +51,9 @@ func stateChangeset(t *testing.T, s State) Changeset {
 	for _, inv := range s.Invites {
 		add(Invites, inv.ID, inv)
 	}
+	for _, d := range s.Trash {
+		add(Trash, d.Key(), d)
+	}
 	return cs
 }
 
@@ -62,7 +65,7 @@ func (r *replica) Record(cs Changeset) {
 	if cs.Replace {
 		r.colls = map[string]*ordered{}
 	}
-	for _, name := range []string{Users, Rooms, Subscriptions, Invites} {
+	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash} {
 		if r.colls[name] == nil {
 			r.colls[name] = &ordered{docs: map[string]json.RawMessage{}}
 		}
@@ -125,6 +128,12 @@ func (r *replica) state() State {
 		s.Invites = append(s.Invites, v)
 		return err
 	})
+	decode(Trash, func(b json.RawMessage) error {
+		var v Deleted
+		err := json.Unmarshal(b, &v)
+		s.Trash = append(s.Trash, v)
+		return err
+	})
 	return s
 }
 
@@ -149,6 +158,9 @@ func sameJSON(t *testing.T, step string, got, want State) {
 		}
 		for _, v := range s.Invites {
 			add(Invites, v)
+		}
+		for _, v := range s.Trash {
+			add(Trash, v)
 		}
 		return out
 	}
@@ -214,6 +226,18 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 			return err
 		}},
 		{"joinChannel", func() error { _, err := w.JoinChannel("carol", RoomSelector{ID: "GENERAL"}); return err }},
+		{"addRoomRole", func() error {
+			return w.AddRoomRole("bob", Group, RoomSelector{ID: newRoom}, UserSelector{Username: "carol"}, Moderator)
+		}},
+		{"removeRoomRole", func() error {
+			return w.RemoveRoomRole("bob", Group, RoomSelector{ID: newRoom}, UserSelector{Username: "carol"}, Moderator)
+		}},
+		{"kick", func() error {
+			_, err := w.Kick("bob", Group, RoomSelector{ID: newRoom}, UserSelector{Username: "carol"})
+			return err
+		}},
+		{"leave", func() error { _, err := w.Leave("carol", Channel, RoomSelector{ID: "GENERAL"}); return err }},
+		{"createDirectMessage", func() error { _, err := w.CreateDirectMessage("bob", []string{"carol", "dave"}, false); return err }},
 		{"deleteUser", func() error { return w.DeleteUser(admin, UserSelector{ID: newUser}) }},
 		{"deleteRoom", func() error { return w.DeleteRoom("bob", Group, RoomSelector{ID: newRoom}) }},
 		{"logout", func() error { return w.Logout("bob", s.AuthToken) }},
@@ -253,6 +277,14 @@ func TestReadsRecordNothing(t *testing.T) {
 	_, _ = w.ListInvites(admin)
 	_, _ = w.RoomInfo("bob", RoomSelector{ID: "GENERAL"})
 	_, _ = w.UseInviteToken("carol", "PrjXok") // banned: refused before any write
+	_, _ = w.RoomRoles("alice", Group, RoomSelector{ID: "ProjectX"})
+	_, _ = w.RoomOf("bob", Channel, RoomSelector{ID: "GENERAL"})
+	_, _ = w.UserInfo("bob", UserQuery{UserID: "bob", IncludeUserRooms: true})
+	_, _ = w.SubscriptionsSince("bob", "2026-01-01")
+	_, _ = w.RoomsSince("bob", "")
+	_ = w.AddRoomRole(admin, Group, RoomSelector{ID: "ProjectX"}, UserSelector{ID: "alice"}, Moderator) // already one
+	_, _ = w.Leave(admin, Group, RoomSelector{ID: "ProjectX"})                                          // the last owner
+	_, _ = w.CreateDirectMessage("bob", []string{"a", "b", "c", "d", "e", "f", "g", "h"}, false)
 	_ = w.Export()
 	if rep.seq != 0 {
 		t.Errorf("reads and refusals recorded %d changesets", rep.seq)

@@ -7,29 +7,44 @@ import (
 	"strings"
 )
 
-// Kind is the REST family a room operation is called through: channels.* (public rooms) or
-// groups.* (private groups). The two share every rule but their lookups and names.
+// Kind is the REST family a room operation is called through: channels.* (public rooms),
+// groups.* (private groups) or rooms.* (any room). They share their rules but not their room
+// lookups and names.
 type Kind struct {
-	T    string // room type: "c" or "p"
+	T    string // room type: "c" or "p"; "" for rooms.*, which takes any
 	Noun string // word of the not-found message: "channel" or "group"
 }
 
-// Kinds of rooms reachable through channels.* and groups.*.
+// Kinds of rooms reachable through channels.*, groups.* and rooms.*.
 var (
 	Channel = Kind{T: "c", Noun: "channel"}
 	Group   = Kind{T: "p", Noun: "group"}
+	AnyRoom = Kind{Noun: "channel"}
 )
 
 // RoomSelector names a room by roomId or roomName (roomId wins when both are given).
+// HasID and HasName say that the key was sent, even empty (JavaScript's `'roomId' in params`):
+// Rocket.Chat looks a room up by a present roomId even when it is "". Without them a non-empty
+// value counts as present.
 type RoomSelector struct {
-	ID   string
-	Name string
+	ID      string
+	Name    string
+	HasID   bool
+	HasName bool
 }
 
-// UserSelector names a user by userId or username (userId wins when both are given).
+// byID reports whether the room is looked up by _id ('roomId' in params).
+func (s RoomSelector) byID() bool { return s.HasID || s.ID != "" }
+
+// byName reports whether the room is looked up by name (no roomId, 'roomName' in params).
+func (s RoomSelector) byName() bool { return !s.byID() && (s.HasName || s.Name != "") }
+
+// UserSelector names a user by userId, username or user (getUserFromParams' keys, in that
+// order of precedence).
 type UserSelector struct {
 	ID       string
 	Username string
+	User     string // the `user` key: a username, like Username
 }
 
 // Page selects a slice of a list: Count 0 means the default of 50; at most 100. [inferred:
@@ -62,48 +77,38 @@ func (p Page) apply(list []Member) Members {
 // roomNamePattern is UTF8_Channel_Names_Validation's default.
 var roomNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
-// userByParams is getUserFromParams: by id, else by username (ignoring case).
+// userByParams is getUserFromParams (roles.go) without its errors: the user, or nil.
 func (w *World) userByParams(sel UserSelector) *User {
-	if sel.ID != "" {
-		return w.users.get(sel.ID)
-	}
-	if sel.Username != "" {
-		return w.userByUsername(sel.Username)
-	}
-	return nil
+	u, _ := w.userFromParams(sel)
+	return u
 }
 
+// roomBySelector is Rooms.findOneById(roomId) when roomId was sent, else
+// Rooms.findOneByName(roomName) when roomName was, else nothing.
 func (w *World) roomBySelector(sel RoomSelector) *Room {
-	if sel.ID != "" {
+	switch {
+	case sel.byID():
 		return w.rooms.get(sel.ID)
-	}
-	for r := range w.rooms.values() {
-		if sel.Name != "" && r.Name == sel.Name {
-			return r
+	case sel.byName():
+		for r := range w.rooms.values() {
+			if r.Name != "" && r.Name == sel.Name { // {name: ""} matches no room without a name
+				return r
+			}
 		}
 	}
 	return nil
 }
 
-// findRoom is findChannelByIdOrName / findPrivateGroupByIdOrName: the room must be of the
-// kind's type; a group must also be accessible to the caller; archived rooms are refused when
-// checkArchived is set.
+// findRoom is the family's room lookup (lookup.go): findChannelByIdOrName for channels.*,
+// findPrivateGroupByIdOrName for groups.*, findRoomByIdOrName for rooms.*.
 func (w *World) findRoom(uid string, k Kind, sel RoomSelector, checkArchived bool) (*Room, error) {
-	if sel.ID == "" && sel.Name == "" {
-		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+	switch k {
+	case Channel:
+		return w.channelByIdOrName(sel, checkArchived)
+	case Group:
+		return w.privateGroupByIdOrName(uid, sel, checkArchived)
 	}
-	r := w.roomBySelector(sel)
-	if r == nil || r.T != k.T || (k.T == "p" && !w.canAccess(r, uid)) {
-		return nil, errRoomNotFound(k.Noun)
-	}
-	if checkArchived && r.Archived {
-		what := "channel"
-		if k.T == "p" {
-			what = "private group"
-		}
-		return nil, coded("error-room-archived", fmt.Sprintf("The %s, %s, is archived", what, r.Name), nil)
-	}
-	return r, nil
+	return w.roomByIdOrName(sel, checkArchived)
 }
 
 // join subscribes u to r (addUserToRoom) and counts the new member.
@@ -180,10 +185,11 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 	if !w.can(uid, "delete-"+r.T, r.ID) {
 		return errNotAllowed("eraseRoom")
 	}
+	now := dateOf(w.clock.Now())
 	for _, s := range w.roomSubsOf(r.ID) {
-		w.delSub(s)
+		w.discardSub(s, now)
 	}
-	w.rooms.del(r.ID)
+	w.discardRoom(r, now)
 	return nil
 }
 
@@ -264,12 +270,9 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
 	defer w.unlock()
-	if sel.ID == "" && sel.Name == "" {
-		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
-	}
-	r := w.roomBySelector(sel)
-	if r == nil {
-		return nil, errRoomNotFound("channel")
+	r, err := w.roomByIdOrName(sel, false)
+	if err != nil {
+		return nil, err
 	}
 	if !w.canAccess(r, uid) {
 		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true}

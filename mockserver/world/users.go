@@ -105,12 +105,13 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 	if u == nil {
 		return errInvalidUserParam()
 	}
+	now := dateOf(w.clock.Now())
 	for _, s := range w.userSubsOf(u.ID) {
 		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
 			r.UsersCount--
 			w.rooms.touch(r.ID)
 		}
-		w.delSub(s)
+		w.discardSub(s, now)
 	}
 	w.delUser(u)
 	return nil

@@ -163,6 +163,9 @@ func (w *World) Export() State {
 	for inv := range w.invites.values() {
 		s.Invites = append(s.Invites, *inv.clone())
 	}
+	for d := range w.trash.values() {
+		s.Trash = append(s.Trash, *d)
+	}
 	return s
 }
 
@@ -195,6 +198,10 @@ func (w *World) Import(s State) error {
 		inv := s.Invites[i].clone()
 		inv.Rid, inv.UserID = c.canonicalRid(inv.Rid), c.canonicalUID(inv.UserID)
 		c.putInvite(inv)
+	}
+	for i := range s.Trash {
+		d := s.Trash[i]
+		c.toTrash(&d)
 	}
 	w.mu.Lock()
 	defer w.unlock()
@@ -338,6 +345,16 @@ func (t *table[T]) rank(id string) int {
 		return i
 	}
 	return -1
+}
+
+// first is the document stored earliest, or nil.
+func (t *table[T]) first() *T {
+	for _, v := range t.docs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 // len is the number of documents.
