@@ -133,6 +133,8 @@ func (c *collector) add(err error, in, prefix string) {
 		c.addResponse(e)
 	case *openapi3.SchemaError:
 		c.addSchema(e, in, prefix)
+	case *queryObjectError:
+		c.add(e.err, "query", "")
 	case *openapi3filter.ParseError:
 		c.put(in, Problem{Field: prefix, Rule: "json", Message: "must be valid JSON"})
 	default:

@@ -23,6 +23,10 @@ type Route struct {
 	PathTemplate string            // path as written in the document, e.g. "/api/v1/removeInvite/{_id}"
 	PathParams   map[string]string // values of the template's parameters, unescaped; nil when none
 	Secured      bool              // the operation requires X-User-Id and X-Auth-Token
+	// ValidateParams: the route is a legacy API.v1.addRoute with validateParams
+	// (x-rocketchat-validate: validateParams), whose schema failures are
+	// Meteor.Error('invalid-params', messages.join('\n ')): "… [invalid-params]".
+	ValidateParams bool
 }
 
 // operation is everything precomputed for one method+path of the document.
@@ -37,6 +41,12 @@ type operation struct {
 	index    int  // position in the validator's operations, part of memo keys
 	memoReq  bool // no header or cookie parameters: a request check may be remembered
 	memoResp bool // no response declares headers: a response check may be remembered
+	// validateParams: x-rocketchat-validate is validateParams (Route.ValidateParams).
+	validateParams bool
+	// query is the schema of the query string as one object (x-rocketchat-query-schema: the
+	// name of a components schema), for the rest-typings query validators OpenAPI parameters
+	// cannot say (oneOf/anyOf of keys, no other keys); nil when the operation has none.
+	query *openapi3.Schema
 }
 
 // template is a path with {parameters}, split into segments.
@@ -159,7 +169,7 @@ func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
 	}
 	return &Route{
 		OperationID: o.id, Method: o.method, PathTemplate: o.template,
-		PathParams: params, Secured: o.secured,
+		PathParams: params, Secured: o.secured, ValidateParams: o.validateParams,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -48,6 +49,10 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 		o.hasBody = o.kin.Operation.RequestBody != nil && o.kin.Operation.RequestBody.Value != nil
 		o.memoReq = onlyPathAndQuery(o.kin.PathItem.Parameters) && onlyPathAndQuery(o.kin.Operation.Parameters)
 		o.memoResp = noResponseHeaders(o.kin.Operation.Responses)
+		o.validateParams = o.kin.Operation.Extensions["x-rocketchat-validate"] == "validateParams"
+		if o.query, err = querySchema(doc, o.kin.Operation); err != nil {
+			return nil, err
+		}
 	}
 	return &Validator{
 		doc:    doc,
@@ -171,6 +176,11 @@ func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]s
 	for _, p := range o.kin.Operation.Parameters {
 		if err := openapi3filter.ValidateParameter(ctx, input, p.Value); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	if o.query != nil {
+		if err := o.query.VisitJSON(queryObject(r.URL.Query()), openapi3.MultiErrors()); err != nil {
+			errs = append(errs, &queryObjectError{err})
 		}
 	}
 	switch {
@@ -302,3 +312,41 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	return nil
 }
+
+// querySchema resolves an operation's x-rocketchat-query-schema (a components schema name).
+func querySchema(doc *openapi3.T, op *openapi3.Operation) (*openapi3.Schema, error) {
+	name, ok := op.Extensions["x-rocketchat-query-schema"].(string)
+	if !ok {
+		return nil, nil
+	}
+	ref := doc.Components.Schemas[name]
+	if ref == nil || ref.Value == nil {
+		return nil, errors.New("operation " + op.OperationID + ": x-rocketchat-query-schema names no schema " + name)
+	}
+	return ref.Value, nil
+}
+
+// queryObject is the query string as the object Rocket.Chat validates (this.queryParams):
+// a key's one value as a string, a repeated key's values as an array.
+func queryObject(q url.Values) map[string]any {
+	obj := make(map[string]any, len(q))
+	for k, vs := range q {
+		if len(vs) == 1 {
+			obj[k] = vs[0]
+			continue
+		}
+		arr := make([]any, len(vs))
+		for i, v := range vs {
+			arr[i] = v
+		}
+		obj[k] = arr
+	}
+	return obj
+}
+
+// queryObjectError is a failure of the query-as-object schema: its problems are in the query.
+type queryObjectError struct{ err error }
+
+func (e *queryObjectError) Error() string { return "query: " + e.err.Error() }
+
+func (e *queryObjectError) Unwrap() error { return e.err }

@@ -311,3 +311,50 @@ func BenchmarkFindRoute(b *testing.B) {
 		}
 	}
 }
+
+// The rest-typings query validators of legacy GET routes (x-rocketchat-query-schema) see the
+// query as one object: a missing or extra key is a problem in the query, which OpenAPI
+// parameters alone would let through.
+func TestQueryObjectSchemas(t *testing.T) {
+	v := testValidator(t)
+	for _, c := range []struct {
+		path string
+		want string // AjvMessage; "" = valid
+	}{
+		{"/api/v1/subscriptions.get", ""},
+		{"/api/v1/subscriptions.get?updatedSince=2026-05-01", ""},
+		{"/api/v1/subscriptions.get?foo=1", "must NOT have additional properties"},
+		{"/api/v1/channels.roles?roomId=GENERAL", ""},
+		{"/api/v1/channels.roles?roomName=general", ""},
+		{"/api/v1/channels.roles", "must match exactly one schema in oneOf"},
+		{"/api/v1/channels.roles?roomId=a&roomName=b", "must match exactly one schema in oneOf"},
+		{"/api/v1/users.info?username=bob&includeUserRooms=true", ""},
+		{"/api/v1/users.info", "must match a schema in anyOf"},
+		{"/api/v1/channels.info", ""}, // no query schema: the handler decides
+	} {
+		err := v.ValidateRequest(httptest.NewRequest("GET", c.path, nil))
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.path, err)
+			}
+			continue
+		}
+		ve, ok := err.(*ValidationError)
+		if !ok || ve.In != "query" || !strings.Contains(ve.AjvMessage(), c.want) {
+			t.Errorf("%s: %v, want a query problem %q", c.path, err, c.want)
+		}
+	}
+}
+
+func TestRoutesSayWhetherTheyUseValidateParams(t *testing.T) {
+	v := testValidator(t)
+	for path, want := range map[string]bool{
+		"/api/v1/channels.kick": true, "/api/v1/channels.leave": true, "/api/v1/im.create": true, "/api/v1/dm.create": true,
+		"/api/v1/groups.kick": false, "/api/v1/rooms.leave": false, "/api/v1/channels.addOwner": false, "/api/v1/useInviteToken": false,
+	} {
+		r, err := v.FindRoute(httptest.NewRequest("POST", path, nil))
+		if err != nil || r.ValidateParams != want {
+			t.Errorf("%s: %+v %v, want ValidateParams %v", path, r, err, want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
@@ -117,7 +118,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	}
 	// One pass: body params, coercion and validation (the params are read-only).
 	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
-		return h.checked(r, invalidParams(err))
+		return h.checked(r, invalidParams(err, route))
 	}
 	op := operations[route.OperationID]
 	if op == nil {
@@ -171,17 +172,31 @@ func serverRejects(err error) bool {
 }
 
 // invalidParams renders a request validation failure: invalid-params for the body,
-// error-invalid-params for the query and path (the http-router's query validation).
-func invalidParams(err error) reply {
+// error-invalid-params for the query and path (the http-router's query validation). A legacy
+// route with validateParams (route.ValidateParams) throws Meteor.Error('invalid-params',
+// messages.join('\n ')) for its body or query alike: "<messages> [invalid-params]".
+func invalidParams(err error, route *spec.Route) reply {
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
 		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+	}
+	if route.ValidateParams {
+		return reply{http.StatusBadRequest, errorBody(validateParamsMessage(ve)+" [invalid-params]", "invalid-params")}
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {
 		code = "error-invalid-params"
 	}
 	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
+}
+
+// validateParamsMessage is ApiClass's `validatorFunc.errors.map((error) => error.message).join('\n ')`.
+func validateParamsMessage(ve *spec.ValidationError) string {
+	msgs := make([]string, len(ve.Problems))
+	for i, p := range ve.Problems {
+		msgs[i] = p.Message
+	}
+	return strings.Join(msgs, "\n ")
 }
 
 func errorBody(message, errorType string) []byte {
