@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/rcinvite/rcinvite/conformance/rcclient"
 	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
@@ -263,13 +264,14 @@ var _ = Describe("findOrCreateInvite", func() {
 		})
 
 		It("a room moderator can create invites", func(ctx SpecContext) {
-			need(target.Fixtures) // making a moderator needs an endpoint outside the contract
-			alice := anon.WithCredentials("alice", "alice-token")
+			alice := newUser(ctx)
+			room := newGroup(ctx, admin.Client, alice)
+			Expect(admin.AddRoomRole(ctx, room, rcclient.Moderator, alice.ID)).To(Succeed())
 
-			inv, err := alice.FindOrCreateInvite(ctx, "ProjectX", 30, 100)
+			inv, err := alice.FindOrCreateInvite(ctx, room.ID, 30, 100)
 
 			Expect(err).NotTo(HaveOccurred())
-			Expect(inv.UserID).To(Equal("alice"))
+			Expect(inv.UserID).To(Equal(alice.ID))
 		})
 
 		It("an admin who is not in the room gets error-invalid-room", func(ctx SpecContext) {
@@ -300,8 +302,10 @@ var _ = Describe("findOrCreateInvite", func() {
 		})
 
 		It("invites cannot be created for a direct message", func(ctx SpecContext) {
-			need(target.Fixtures) // creating a DM needs an endpoint outside the contract
-			_, err := admin.FindOrCreateInvite(ctx, "dm-admin-alice", 7, 10)
+			dm, err := admin.CreateDirectMessage(ctx, newUser(ctx).Username)
+			Expect(err).NotTo(HaveOccurred())
+
+			_, err = admin.FindOrCreateInvite(ctx, dm.Rid, 7, 10)
 
 			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"Cannot create invite links for this room type [error-room-type-not-allowed]","errorType":"error-room-type-not-allowed","details":{"method":"findOrCreateInvite"}}`))
 		})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Info reads GET /api/info (no login needed).
@@ -186,4 +187,99 @@ func (c *Client) UnbanUser(ctx context.Context, roomID, userID string) error {
 func (c *Client) BannedUsers(ctx context.Context, roomID string) (BannedUsers, error) {
 	var out BannedUsers
 	return out, c.call(ctx, http.MethodGet, "/api/v1/rooms.bannedUsers", url.Values{"roomId": {roomID}}, nil, &out)
+}
+
+// family is the REST family of a room: channels for a public channel, groups otherwise.
+func family(room Room) string {
+	if room.T == "c" {
+		return "channels"
+	}
+	return "groups"
+}
+
+// AddRoomRole gives a member of room the role (POST channels.add<Role> or groups.add<Role> by
+// the room's type, {roomId, userId}).
+func (c *Client) AddRoomRole(ctx context.Context, room Room, role RoomRole, userID string) error {
+	return c.call(ctx, http.MethodPost, "/api/v1/"+family(room)+".add"+string(role), nil, map[string]string{"roomId": room.ID, "userId": userID}, nil)
+}
+
+// RemoveRoomRole takes the role from a member of room (POST channels.remove<Role> or
+// groups.remove<Role>).
+func (c *Client) RemoveRoomRole(ctx context.Context, room Room, role RoomRole, userID string) error {
+	return c.call(ctx, http.MethodPost, "/api/v1/"+family(room)+".remove"+string(role), nil, map[string]string{"roomId": room.ID, "userId": userID}, nil)
+}
+
+// RoomRoles lists who holds a room role in room (GET channels.roles or groups.roles).
+func (c *Client) RoomRoles(ctx context.Context, room Room) ([]RoomRoleHolder, error) {
+	var out struct{ Roles []RoomRoleHolder }
+	return out.Roles, c.call(ctx, http.MethodGet, "/api/v1/"+family(room)+".roles", url.Values{"roomId": {room.ID}}, nil, &out)
+}
+
+// Kick removes a member from room (POST channels.kick or groups.kick {roomId, userId}).
+func (c *Client) Kick(ctx context.Context, room Room, userID string) error {
+	return c.call(ctx, http.MethodPost, "/api/v1/"+family(room)+".kick", nil, map[string]string{"roomId": room.ID, "userId": userID}, nil)
+}
+
+// Leave makes the caller leave room (POST channels.leave or groups.leave {roomId}).
+func (c *Client) Leave(ctx context.Context, room Room) error {
+	return c.call(ctx, http.MethodPost, "/api/v1/"+family(room)+".leave", nil, map[string]string{"roomId": room.ID}, nil)
+}
+
+// LeaveRoom makes the caller leave any room (POST rooms.leave {roomId}).
+func (c *Client) LeaveRoom(ctx context.Context, roomID string) error {
+	return c.call(ctx, http.MethodPost, "/api/v1/rooms.leave", nil, map[string]string{"roomId": roomID}, nil)
+}
+
+// ChannelInfo reads a public channel (GET channels.info).
+func (c *Client) ChannelInfo(ctx context.Context, roomID string) (Room, error) {
+	var out struct{ Channel Room }
+	return out.Channel, c.call(ctx, http.MethodGet, "/api/v1/channels.info", url.Values{"roomId": {roomID}}, nil, &out)
+}
+
+// GroupInfo reads a private group the caller can access (GET groups.info).
+func (c *Client) GroupInfo(ctx context.Context, roomID string) (Room, error) {
+	var out struct{ Group Room }
+	return out.Group, c.call(ctx, http.MethodGet, "/api/v1/groups.info", url.Values{"roomId": {roomID}}, nil, &out)
+}
+
+// CreateDirectMessage opens a direct message with these users (POST im.create: {username} for
+// one, {usernames: "a,b"} for more).
+func (c *Client) CreateDirectMessage(ctx context.Context, usernames ...string) (DirectRoom, error) {
+	body := map[string]string{"usernames": strings.Join(usernames, ",")}
+	if len(usernames) == 1 {
+		body = map[string]string{"username": usernames[0]}
+	}
+	var out struct{ Room DirectRoom }
+	return out.Room, c.call(ctx, http.MethodPost, "/api/v1/im.create", nil, body, &out)
+}
+
+// UserInfo reads a user by _id (GET users.info?userId=), with their rooms when includeRooms.
+func (c *Client) UserInfo(ctx context.Context, userID string, includeRooms bool) (FullUser, error) {
+	q := url.Values{"userId": {userID}}
+	if includeRooms {
+		q.Set("includeUserRooms", "true")
+	}
+	var out struct{ User FullUser }
+	return out.User, c.call(ctx, http.MethodGet, "/api/v1/users.info", q, nil, &out)
+}
+
+// Subscriptions lists the caller's subscriptions, or with updatedSince (an ISO date) those
+// changed and removed since (GET subscriptions.get).
+func (c *Client) Subscriptions(ctx context.Context, updatedSince string) (SubscriptionsSync, error) {
+	var out SubscriptionsSync
+	return out, c.call(ctx, http.MethodGet, "/api/v1/subscriptions.get", sinceQuery(updatedSince), nil, &out)
+}
+
+// Rooms lists the caller's rooms, or with updatedSince those changed since and every room
+// removed since (GET rooms.get).
+func (c *Client) Rooms(ctx context.Context, updatedSince string) (RoomsSync, error) {
+	var out RoomsSync
+	return out, c.call(ctx, http.MethodGet, "/api/v1/rooms.get", sinceQuery(updatedSince), nil, &out)
+}
+
+func sinceQuery(updatedSince string) url.Values {
+	if updatedSince == "" {
+		return nil
+	}
+	return url.Values{"updatedSince": {updatedSince}}
 }

@@ -86,11 +86,12 @@ type User struct {
 
 // Room is a channel or group as Rocket.Chat returns it.
 type Room struct {
-	ID         string `json:"_id"`
-	T          string `json:"t"`
-	Name       string `json:"name,omitempty"`
-	Fname      string `json:"fname,omitempty"`
-	UsersCount int    `json:"usersCount"`
+	ID         string    `json:"_id"`
+	T          string    `json:"t"`
+	Name       string    `json:"name,omitempty"`
+	Fname      string    `json:"fname,omitempty"`
+	UsersCount int       `json:"usersCount"`
+	UpdatedAt  time.Time `json:"_updatedAt"`
 }
 
 // Subscription is the caller's subscription to a room (GET subscriptions.getOne).
@@ -99,6 +100,10 @@ type Subscription struct {
 	Rid string `json:"rid"`
 	// Status is "BANNED" for a banned user; nil when the key is absent, as after a re-invite.
 	Status *string `json:"status"`
+	// Roles are the room roles; nil when the key is absent (a plain member), empty after the
+	// last role was removed.
+	Roles     []string  `json:"roles"`
+	UpdatedAt time.Time `json:"_updatedAt"`
 }
 
 // Invite is an invite link (IInvite); its ID is the token in 8.4.0.
@@ -141,4 +146,69 @@ type BannedUsers struct {
 type Members struct {
 	Members []User `json:"members"`
 	Page
+}
+
+// RoomRole is a room role as the routes spell it: channels.addOwner, groups.removeLeader, …
+type RoomRole string
+
+// The room roles.
+const (
+	Owner     RoomRole = "Owner"
+	Moderator RoomRole = "Moderator"
+	Leader    RoomRole = "Leader"
+)
+
+// RoomRoleHolder is one entry of channels.roles / groups.roles.
+type RoomRoleHolder struct {
+	ID    string   `json:"_id"`
+	Rid   string   `json:"rid"`
+	U     User     `json:"u"`
+	Roles []string `json:"roles"`
+}
+
+// DirectRoom is the room im.create / dm.create answers.
+type DirectRoom struct {
+	ID        string   `json:"_id"`
+	Rid       string   `json:"rid"`
+	T         string   `json:"t"`
+	Usernames []string `json:"usernames"`
+}
+
+// FullUser is the user users.info answers, with the fields the caller may see.
+type FullUser struct {
+	ID       string `json:"_id"`
+	Username string `json:"username"`
+	Name     string `json:"name,omitempty"`
+	Emails   []struct {
+		Address string `json:"address"`
+	} `json:"emails,omitempty"`
+	Roles          []string       `json:"roles,omitempty"`
+	Services       map[string]any `json:"services,omitempty"`
+	CanViewAllInfo bool           `json:"canViewAllInfo"`
+	Rooms          []UserRoom     `json:"rooms,omitempty"`
+}
+
+// UserRoom is one of users.info's rooms (includeUserRooms=true).
+type UserRoom struct {
+	Rid   string   `json:"rid"`
+	T     string   `json:"t"`
+	Roles []string `json:"roles"`
+}
+
+// Removed is an entry of a sync's remove list: a deleted document.
+type Removed struct {
+	ID        string    `json:"_id"`
+	DeletedAt time.Time `json:"_deletedAt"`
+}
+
+// SubscriptionsSync is the answer of GET subscriptions.get.
+type SubscriptionsSync struct {
+	Update []Subscription `json:"update"`
+	Remove []Removed      `json:"remove"`
+}
+
+// RoomsSync is the answer of GET rooms.get.
+type RoomsSync struct {
+	Update []Room    `json:"update"`
+	Remove []Removed `json:"remove"`
 }

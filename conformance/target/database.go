@@ -48,3 +48,16 @@ func expireInvite(ctx context.Context, c *mongo.Client, uri, id string) error {
 	}
 	return nil
 }
+
+// plantInvite inserts an invite as findOrCreateInvite stores one (IInvite: never expires,
+// unlimited uses, an empty url), for states findOrCreateInvite refuses to make, such as an invite to
+// a direct message.
+func plantInvite(ctx context.Context, c *mongo.Client, uri, id, rid, creator string) error {
+	now := time.Now()
+	doc := bson.M{"_id": id, "rid": rid, "userId": creator, "days": 0, "maxUses": 0, "uses": 0,
+		"createdAt": now, "expires": nil, "url": "", "_updatedAt": now}
+	if _, err := c.Database(databaseName(uri)).Collection("rocketchat_invites").InsertOne(ctx, doc); err != nil {
+		return fmt.Errorf("plant invite %s: %w", id, err)
+	}
+	return nil
+}

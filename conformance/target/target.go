@@ -166,6 +166,16 @@ func (t *Target) ExpireInvite(ctx context.Context, id string) error {
 	return fmt.Errorf("expire invite %s: %w: %w", id, ErrNoCapability, t.NeedAny(Clock, Database))
 }
 
+// PlantInvite stores an invite with token id to room rid by creator that never expires and
+// has unlimited uses, straight into rocketchat_invites (capability database): for an invite
+// no REST call makes, such as one to a direct message.
+func (t *Target) PlantInvite(ctx context.Context, id, rid, creator string) error {
+	if !t.Has(Database) {
+		return fmt.Errorf("plant invite %s: %w: %w", id, ErrNoCapability, t.NeedAny(Database))
+	}
+	return plantInvite(ctx, t.mongo, t.MongoURL, id, rid, creator)
+}
+
 // AdvanceClock moves this process's world clock forward by d (capability clock).
 func (t *Target) AdvanceClock(ctx context.Context, d time.Duration) (ClockState, error) {
 	if !t.Has(Clock) {
