@@ -40,14 +40,14 @@ func (w *World) CreateDirectMessage(uid string, usernames []string, excludeSelf 
 	if !excludeSelf {
 		members = append([]string{me.Username}, members...)
 	}
-	if !w.can(uid, "create-d", "") {
+	if !w.can(uid, "create-d", "") { // spec/SOURCES.md imCreate #4
 		return nil, errNotAllowed(m)
 	}
-	if len(members) > directMessageMaxUsers {
+	if len(members) > directMessageMaxUsers { // spec/SOURCES.md imCreate #5
 		return nil, coded("error-direct-message-max-user-exceeded",
 			fmt.Sprintf("You cannot add more than %d users, including yourself to a direct message", directMessageMaxUsers), method("createDirectRoom"))
 	}
-	found := w.usersByUsernames(members)
+	found := w.usersByUsernames(members) // spec/SOURCES.md imCreate #6
 	now := dateOf(w.clock.Now())
 	r := w.directRoomOf(found)
 	if r == nil {

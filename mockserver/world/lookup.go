@@ -21,10 +21,10 @@ func errRoomArchived(what, name string) *Error {
 // parameter: a request naming no room finds none (error-room-not-found).
 func (w *World) channelByIdOrName(sel RoomSelector, checkArchived bool) (*Room, error) {
 	r := w.roomBySelector(sel)
-	if r == nil || r.T != Channel.T {
+	if r == nil || r.T != Channel.T { // spec/SOURCES.md channelsAddOwner #1, #2
 		return nil, errRoomNotFound(Channel.Noun)
 	}
-	if checkArchived && r.Archived {
+	if checkArchived && r.Archived { // spec/SOURCES.md channelsAddOwner #3
 		return nil, errRoomArchived("channel", r.Name)
 	}
 	return r, nil
@@ -34,11 +34,11 @@ func (w *World) channelByIdOrName(sel RoomSelector, checkArchived bool) (*Room, 
 // (error-room-param-not-provided) and must name a private group. It checks neither access nor
 // archiving (groups.kick relies on removeUserFromRoom for those).
 func (w *World) groupFromParams(sel RoomSelector) (*Room, error) {
-	if noRoomParam(sel) {
+	if noRoomParam(sel) { // spec/SOURCES.md groupsAddOwner #1
 		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
 	r := w.roomBySelector(sel)
-	if r == nil || r.T != Group.T {
+	if r == nil || r.T != Group.T { // spec/SOURCES.md groupsAddOwner #2
 		return nil, errRoomNotFound(Group.Noun)
 	}
 	return r, nil
@@ -52,10 +52,10 @@ func (w *World) privateGroupByIdOrName(uid string, sel RoomSelector, checkArchiv
 	if err != nil {
 		return nil, err
 	}
-	if w.users.get(uid) == nil || !w.canAccess(r, uid) {
+	if w.users.get(uid) == nil || !w.canAccess(r, uid) { // spec/SOURCES.md groupsAddOwner #3
 		return nil, errRoomNotFound(Group.Noun)
 	}
-	if checkArchived && r.Archived {
+	if checkArchived && r.Archived { // spec/SOURCES.md groupsAddOwner #4
 		name := r.Name
 		if r.Prid != "" {
 			name = r.FName
@@ -69,14 +69,14 @@ func (w *World) privateGroupByIdOrName(uid string, sel RoomSelector, checkArchiv
 // (error-roomid-param-not-provided), any room type is found, and an archived one is refused
 // as "The channel, <name>, is archived" whatever its type.
 func (w *World) roomByIdOrName(sel RoomSelector, checkArchived bool) (*Room, error) {
-	if noRoomParam(sel) {
+	if noRoomParam(sel) { // spec/SOURCES.md roomsLeave #2
 		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
 	r := w.roomBySelector(sel)
-	if r == nil {
+	if r == nil { // spec/SOURCES.md roomsLeave #3
 		return nil, errRoomNotFound(Channel.Noun)
 	}
-	if checkArchived && r.Archived {
+	if checkArchived && r.Archived { // spec/SOURCES.md roomsLeave #4
 		return nil, errRoomArchived("channel", r.Name)
 	}
 	return r, nil

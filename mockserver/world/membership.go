@@ -44,19 +44,19 @@ func (w *World) Kick(uid string, k Kind, sel RoomSelector, target UserSelector) 
 // a user who is not in the room: it succeeds and changes nothing. Callers hold w.mu.
 func (w *World) removeUserFromRoom(uid string, r *Room, target *User) error {
 	const m = "removeUserFromRoom"
-	if !w.can(uid, "remove-user", r.ID) || !memberActionAllowed(r) {
+	if !w.can(uid, "remove-user", r.ID) || !memberActionAllowed(r) { // spec/SOURCES.md channelsKick #5, #6
 		return errNotAllowed(m)
 	}
 	// (The method's "Invalid user" for a caller who does not exist cannot happen over REST.)
 	kickAny := w.can(uid, "kick-user-from-any-"+r.T+"-room", "")
-	if !kickAny && !w.canAccess(r, uid) {
+	if !kickAny && !w.canAccess(r, uid) { // spec/SOURCES.md channelsKick #8
 		return errRoomNotFound(Group.Noun)
 	}
 	s := w.sub(r.ID, target.ID)
-	if !kickAny && s == nil {
+	if !kickAny && s == nil { // spec/SOURCES.md channelsKick #9
 		return errUserNotInRoom(m)
 	}
-	if s != nil && slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 {
+	if s != nil && slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 { // spec/SOURCES.md channelsKick #10
 		return errLastOwner(m)
 	}
 	if s != nil {
@@ -73,7 +73,7 @@ func errLastOwner(m string) *Error {
 // trash) and counts the member out of usersCount. A BANNED subscription was counted out by
 // the ban already. [inferred: whether 8.4's removeByRoomIdAndUserId decrements usersCount
 // again for a banned subscription is not seen]
-func (w *World) leave(r *Room, s *Subscription) {
+func (w *World) leave(r *Room, s *Subscription) { // spec/SOURCES.md channelsKick #12, channelsLeave #8
 	now := dateOf(w.clock.Now())
 	if !s.Banned() {
 		r.UsersCount--
@@ -97,14 +97,15 @@ func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 		return nil, err
 	}
 	// The route's Users.findOneById(this.userId) cannot fail for an authenticated caller.
+	// spec/SOURCES.md channelsLeave #4, #5
 	if !memberActionAllowed(r) || (r.T == "c" && !w.can(uid, "leave-c", "")) || (r.T == "p" && !w.can(uid, "leave-p", "")) {
 		return nil, errNotAllowed(m)
 	}
 	s := w.sub(r.ID, uid)
-	if s == nil {
+	if s == nil { // spec/SOURCES.md channelsLeave #6
 		return nil, coded("error-user-not-in-room", "You are not in this room", method(m))
 	}
-	if slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 {
+	if slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 { // spec/SOURCES.md channelsLeave #7
 		return nil, errLastOwner(m)
 	}
 	w.leave(r, s)

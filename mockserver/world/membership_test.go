@@ -573,3 +573,17 @@ func TestTrashKeepsTheLatestDeletions(t *testing.T) {
 		t.Errorf("reset kept %d trash entries", len(st.Trash))
 	}
 }
+
+// addRoom* find a BANNED subscription like any other [likely]: the role lands on it, and the
+// ban stays.
+func TestARoleGivenToABannedMemberLandsOnTheBan(t *testing.T) {
+	w := newWorld(t, "")
+	ok(t, w.AddRoomRole(admin, Group, byID("ProjectX"), userID("carol"), Leader))
+	s := w.Subscription("carol", "ProjectX")
+	if !s.Banned() || !reflect.DeepEqual(s.Roles, []string{"leader"}) {
+		t.Errorf("subscription = %+v", s)
+	}
+	if _, err := w.UseInviteToken("carol", "PrjXok"); err == nil {
+		t.Error("the role lifted the ban")
+	}
+}

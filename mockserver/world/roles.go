@@ -54,7 +54,7 @@ func (w *World) AddRoomRole(uid string, k Kind, sel RoomSelector, target UserSel
 	if err != nil {
 		return err
 	}
-	if slices.Contains(s.Roles, role.Name) {
+	if slices.Contains(s.Roles, role.Name) { // spec/SOURCES.md channelsAddOwner #10
 		return coded("error-user-already-"+role.Name, role.already, method(role.add))
 	}
 	s.Roles = append(s.Roles, role.Name)
@@ -75,10 +75,10 @@ func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target User
 		return err
 	}
 	holds := slices.Contains(s.Roles, role.Name) || (s.Roles == nil && role.keylessHolds)
-	if !holds {
+	if !holds { // spec/SOURCES.md channelsRemoveOwner #10, channelsRemoveModerator #10
 		return coded("error-user-not-"+role.Name, role.notHolder, method(role.remove))
 	}
-	if role.lastOwner && w.roleHolders(s.Rid, Owner.Name) == 1 {
+	if role.lastOwner && w.roleHolders(s.Rid, Owner.Name) == 1 { // spec/SOURCES.md channelsRemoveOwner #11
 		return coded("error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one.", method(role.remove))
 	}
 	if s.Roles != nil {
@@ -92,21 +92,21 @@ func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target User
 // the room, getUserFromParams, the permission, the subscription (notInRoom answers its
 // absence). Callers hold w.mu.
 func (w *World) roleTarget(uid string, k Kind, sel RoomSelector, target UserSelector, role RoomRole, m string, notInRoom func(string) *Error) (*Subscription, error) {
-	r, err := w.findRoom(uid, k, sel, true)
+	r, err := w.findRoom(uid, k, sel, true) // spec/SOURCES.md channelsAddOwner #1-#3, groupsAddOwner #1-#4
 	if err != nil {
 		return nil, err
 	}
-	u, err := w.userFromParams(target)
+	u, err := w.userFromParams(target) // spec/SOURCES.md channelsAddOwner #4, #5
 	if err != nil {
 		return nil, err
 	}
-	if !w.can(uid, role.Permission, r.ID) {
+	if !w.can(uid, role.Permission, r.ID) { // spec/SOURCES.md channelsAddOwner #7
 		return nil, errNotAllowed(m)
 	}
 	// The method's error-invalid-user for a user without a username cannot happen: every mock
 	// user has one.
 	s := w.sub(r.ID, u.ID)
-	if s == nil {
+	if s == nil { // spec/SOURCES.md channelsAddOwner #9, channelsRemoveOwner #9
 		return nil, notInRoom(m)
 	}
 	return s, nil
@@ -151,7 +151,7 @@ func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolde
 	if err != nil {
 		return nil, err
 	}
-	if !w.canAccess(r, uid) {
+	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsRoles #5
 		return nil, coded("error-invalid-user", "Invalid user", method("getRoomRoles"))
 	}
 	out := []RoomRoleHolder{}

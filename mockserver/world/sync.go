@@ -29,7 +29,7 @@ type RoomsSync struct {
 // those changed after it, and in `remove` the caller's subscriptions deleted after it;
 // without, every subscription and an empty `remove`.
 func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync, error) {
-	since, ok, err := sinceParam(updatedSince,
+	since, ok, err := sinceParam(updatedSince, // spec/SOURCES.md subscriptionsGet #2
 		coded("error-roomId-param-invalid", `The "lastUpdate" query parameter must be a valid date.`, nil))
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync
 // when Date.parse cannot read it), only those changed after it, and in `remove` every room
 // deleted after it, whoever was in it (Rooms.trashFindDeletedAfter(updatedAt, {})).
 func (w *World) RoomsSince(uid, updatedSince string) (*RoomsSync, error) {
-	since, ok, err := sinceParam(updatedSince,
+	since, ok, err := sinceParam(updatedSince, // spec/SOURCES.md roomsGet #1
 		coded("error-updatedSince-param-invalid", `The "updatedSince" query parameter must be a valid date.`, nil))
 	if err != nil {
 		return nil, err

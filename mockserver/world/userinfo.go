@@ -69,20 +69,20 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 		value, by = q.Username, "username"
 	case q.ImportID != "":
 		value, by = q.ImportID, "importId"
-	default:
+	default: // spec/SOURCES.md usersInfo #2
 		return nil, plain("Invalid search query.")
 	}
 	caller := w.users.get(uid)
 	if caller == nil {
 		return nil, plain("User not found.")
 	}
-	myself := (by == "id" && value == uid) || (by == "username" && value == caller.Username)
+	myself := (by == "id" && value == uid) || (by == "username" && value == caller.Username) // spec/SOURCES.md usersInfo #3
 	all := myself || w.can(uid, "view-full-other-user-info", "")
 	var u *User
 	if by != "importId" {
 		u = w.userByIDOrUsername(value)
 	}
-	if u == nil {
+	if u == nil { // spec/SOURCES.md usersInfo #4, #5
 		return nil, plain("User not found.")
 	}
 	out := &FullUser{ID: u.ID, Name: u.Name, Username: u.Username, Status: u.status(), Type: u.Type, Active: u.Active, CanViewAllInfo: all}
@@ -93,6 +93,7 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 	if myself {
 		out.Services = &Services{Password: u.Password != ""}
 	}
+	// spec/SOURCES.md usersInfo #7
 	if q.IncludeUserRooms && (u.ID == uid || w.can(uid, "view-other-user-channels", "")) {
 		rooms := []UserRoom{}
 		for _, s := range w.userSubsOf(u.ID) {
