@@ -28,6 +28,16 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "/api/v1/channels.members?roomName=general&offset=99", "bob", "bob-token", "", ``},
 		{"POST", "/api/v1/channels.create", "bob", "bob-token", "application/x-www-form-urlencoded", `name=x&members=alice&members=bob`},
 		{"GET", "/api/info", "", "", "", ``},
+		{"POST", "/api/v1/groups.addModerator", admin, "admin-token", "application/json", `{"roomId":"ProjectX","user":" alice "}`},
+		{"POST", "/api/v1/channels.removeOwner", admin, "admin-token", "application/json", `{"roomName":"","userId":["x"]}`},
+		{"GET", "/api/v1/channels.roles?roomId=GENERAL&roomId=x", "bob", "bob-token", "", ``},
+		{"POST", "/api/v1/channels.kick", admin, "admin-token", "application/json", `{"roomId":"GENERAL","userId":1e3}`},
+		{"POST", "/api/v1/groups.kick", "alice", "alice-token", "application/json", `{"roomId":"ProjectX","username":"carol"}`},
+		{"POST", "/api/v1/rooms.leave", "alice", "alice-token", "application/json", `{"roomName":"project-x"}`},
+		{"POST", "/api/v1/im.create", "bob", "bob-token", "application/json", `{"usernames":",carol,,bob","excludeSelf":1}`},
+		{"GET", "/api/v1/users.info?username=alice&includeUserRooms=true&fields=", "bob", "bob-token", "", ``},
+		{"GET", "/api/v1/subscriptions.get?updatedSince=2026-02-30", "carol", "carol-token", "", ``},
+		{"GET", "/api/v1/rooms.get?updatedSince=0001-01-01T00:00:00Z", "carol", "carol-token", "", ``},
 	}
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.user, s.token, s.ctype, s.body)

@@ -183,3 +183,13 @@ func TestArchivedRoomsRefuseRolesAndLeaving(t *testing.T) {
 		})
 	}
 }
+
+// Regression: channels.members named no room and answered error-room-param-not-provided, the
+// groups' guard; findChannelByIdOrName has none, so the server finds no channel.
+func TestChannelsMembersWithoutARoomFindsNone(t *testing.T) {
+	h, _ := newHandler(t)
+	status, body := do(t, h, "GET", "/api/v1/channels.members", "bob", ``)
+	if status != http.StatusBadRequest || field(body, "errorType") != "error-room-not-found" {
+		t.Errorf("%d %v", status, body)
+	}
+}
