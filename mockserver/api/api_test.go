@@ -70,12 +70,42 @@ func field(v any, key string) any {
 	return m[key]
 }
 
+// opCase is one request to a fresh default world and the answer it must get.
+type opCase struct {
+	name, method, path, user, body string
+	status                         int
+	errorType, error               string // errorType "-" = must be absent, "" = not checked
+}
+
+// run sends the case to a fresh handler and checks status, success, errorType and error.
+func (tc opCase) run(t *testing.T) {
+	h, _ := newHandler(t)
+	status, body := do(t, h, tc.method, tc.path, tc.user, tc.body)
+	if status != tc.status {
+		t.Fatalf("status = %d, want %d; body %v", status, tc.status, body)
+	}
+	if tc.status == 200 {
+		if b, ok := body.(map[string]any); ok && b["success"] != true {
+			t.Errorf("success = %v", b["success"])
+		}
+		return
+	}
+	if field(body, "success") != false {
+		t.Errorf("success = %v, want false", field(body, "success"))
+	}
+	switch et := field(body, "errorType"); {
+	case tc.errorType == "-" && et != nil:
+		t.Errorf("errorType = %v, want none", et)
+	case tc.errorType != "-" && tc.errorType != "" && et != tc.errorType:
+		t.Errorf("errorType = %v, want %s (body %v)", et, tc.errorType, body)
+	}
+	if tc.error != "" && field(body, "error") != tc.error {
+		t.Errorf("error = %v, want %q", field(body, "error"), tc.error)
+	}
+}
+
 func TestOperations(t *testing.T) {
-	for _, tc := range []struct {
-		name, method, path, user, body string
-		status                         int
-		errorType, error               string // errorType "-" = must be absent
-	}{
+	for _, tc := range []opCase{
 		// useInviteToken
 		{"use: not logged in", "POST", "/api/v1/useInviteToken", "", ``, 401, "-", "You must be logged in to do this."},
 		{"use: wrong token header", "POST", "/api/v1/useInviteToken", "mallory", ``, 401, "-", ""},
@@ -178,31 +208,7 @@ func TestOperations(t *testing.T) {
 		{"unknown path", "GET", "/api/v1/nothing", "", ``, 404, "-", "Not found"},
 		{"wrong method", "GET", "/api/v1/useInviteToken", "bob", ``, 404, "-", "Not found"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h, _ := newHandler(t)
-			status, body := do(t, h, tc.method, tc.path, tc.user, tc.body)
-			if status != tc.status {
-				t.Fatalf("status = %d, want %d; body %v", status, tc.status, body)
-			}
-			if tc.status == 200 {
-				if b, ok := body.(map[string]any); ok && b["success"] != true {
-					t.Errorf("success = %v", b["success"])
-				}
-				return
-			}
-			if field(body, "success") != false {
-				t.Errorf("success = %v, want false", field(body, "success"))
-			}
-			switch et := field(body, "errorType"); {
-			case tc.errorType == "-" && et != nil:
-				t.Errorf("errorType = %v, want none", et)
-			case tc.errorType != "-" && tc.errorType != "" && et != tc.errorType:
-				t.Errorf("errorType = %v, want %s (body %v)", et, tc.errorType, body)
-			}
-			if tc.error != "" && field(body, "error") != tc.error {
-				t.Errorf("error = %v, want %q", field(body, "error"), tc.error)
-			}
-		})
+		t.Run(tc.name, tc.run)
 	}
 }
 

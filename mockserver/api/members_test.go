@@ -13,11 +13,7 @@ func TestMembershipOperations(t *testing.T) {
 		channelNotFound = `The required "roomId" or "roomName" param provided does not match any channel [error-room-not-found]`
 		groupNotFound   = `The required "roomId" or "roomName" param provided does not match any group [error-room-not-found]`
 	)
-	for _, tc := range []struct {
-		name, method, path, user, body string
-		status                         int
-		errorType, error               string // errorType "-" = must be absent
-	}{
+	for _, tc := range []opCase{
 		// room roles
 		{"addModerator: ok", "POST", "/api/v1/channels.addModerator", admin, `{"roomId":"GENERAL","userId":"bob"}`, 200, "", ""},
 		{"addModerator: by username, extra keys ignored", "POST", "/api/v1/channels.addModerator", admin, `{"roomName":"general","username":"BOB","reason":"x"}`, 200, "", ""},
@@ -87,28 +83,7 @@ func TestMembershipOperations(t *testing.T) {
 		{"rooms.get: all, extra keys ignored", "GET", "/api/v1/rooms.get?foo=1", "alice", ``, 200, "", ""},
 		{"rooms.get: not a date", "GET", "/api/v1/rooms.get?updatedSince=x", "alice", ``, 400, "error-updatedSince-param-invalid", `The "updatedSince" query parameter must be a valid date. [error-updatedSince-param-invalid]`},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h, _ := newHandler(t)
-			status, body := do(t, h, tc.method, tc.path, tc.user, tc.body)
-			if status != tc.status {
-				t.Fatalf("status = %d, want %d; body %v", status, tc.status, body)
-			}
-			if tc.status == 200 {
-				if field(body, "success") != true {
-					t.Errorf("success = %v", field(body, "success"))
-				}
-				return
-			}
-			switch et := field(body, "errorType"); {
-			case tc.errorType == "-" && et != nil:
-				t.Errorf("errorType = %v, want none", et)
-			case tc.errorType != "-" && et != tc.errorType:
-				t.Errorf("errorType = %v, want %s (body %v)", et, tc.errorType, body)
-			}
-			if tc.error != "" && field(body, "error") != tc.error {
-				t.Errorf("error = %q, want %q", field(body, "error"), tc.error)
-			}
-		})
+		t.Run(tc.name, tc.run)
 	}
 }
 
