@@ -109,6 +109,32 @@ var _ = Describe("room roles", func() {
 		})
 	})
 
+	DescribeTable("every role route gives and takes its role, on channels and on groups",
+		func(ctx SpecContext, public bool, role rcclient.RoomRole, name string) {
+			create := newGroup
+			if public {
+				create = newChannel
+			}
+			bob := newUser(ctx)
+			room := create(ctx, admin.Client, bob)
+
+			Expect(admin.AddRoomRole(ctx, room, role, bob.ID)).To(Succeed())
+			sub, err := bob.Subscription(ctx, room.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(sub.Roles).To(ConsistOf(name))
+			Expect(admin.RemoveRoomRole(ctx, room, role, bob.ID)).To(Succeed())
+			sub, err = bob.Subscription(ctx, room.ID)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(sub.Roles).To(BeEmpty())
+		},
+		Entry("channels.addOwner / removeOwner", true, rcclient.Owner, "owner"),
+		Entry("channels.addModerator / removeModerator", true, rcclient.Moderator, "moderator"),
+		Entry("channels.addLeader / removeLeader", true, rcclient.Leader, "leader"),
+		Entry("groups.addOwner / removeOwner", false, rcclient.Owner, "owner"),
+		Entry("groups.addModerator / removeModerator", false, rcclient.Moderator, "moderator"),
+		Entry("groups.addLeader / removeLeader", false, rcclient.Leader, "leader"),
+	)
+
 	Describe("who may give roles", func() {
 		It("a plain member cannot make others moderators", func(ctx SpecContext) {
 			bob, carol := newUser(ctx), newUser(ctx)
