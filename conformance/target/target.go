@@ -42,7 +42,8 @@ const (
 	Sandboxes Capability = "sandboxes"
 	// Fixtures: the default fixtures (fixtures/default.yaml) are loaded, e.g. the DM dm-admin-alice.
 	Fixtures Capability = "fixtures"
-	// Database: the suite can write to the server's MongoDB (rocketchat_invites).
+	// Database: the suite can write to the server's MongoDB (rocketchat_invites): expire an
+	// invite, or plant one no REST call makes (an invite to a direct message).
 	Database Capability = "database"
 )
 
