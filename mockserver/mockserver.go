@@ -57,6 +57,7 @@ type sandbox struct {
 	world     *world.World
 	api       http.Handler
 	journal   *journal
+	fixtures  string         // the fixture set it opened with: fixturesDefault or fixturesEmpty
 	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
 	saved     *statefile.Log // its record in the state file, or nil
 }
@@ -83,7 +84,7 @@ func New(opts ...Option) (*Server, error) {
 		control:   spec.Control(),
 		sandboxes: map[string]*sandbox{},
 	}
-	main, err := s.newSandbox("", cfg.fixtures, cfg.emulate, cfg.latency)
+	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault})
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
@@ -94,15 +95,15 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// newSandbox builds a world from fx with its own clock, its API handler and its journal.
-// An empty version keeps the world's default.
-func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency time.Duration) (*sandbox, error) {
-	w, err := world.New(world.Options{Fixtures: fx, Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
+// newSandbox builds a world with options o, its own clock, its API handler and its journal.
+// An empty o.emulate keeps the world's default version.
+func (s *Server) newSandbox(id string, o sandboxOptions) (*sandbox, error) {
+	w, err := world.New(world.Options{Fixtures: s.fixturesNamed(o.fixtures), Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
 	if err != nil {
 		return nil, fmt.Errorf("build world: %w", err)
 	}
-	if version != "" {
-		if err := w.SetVersion(version); err != nil {
+	if o.emulate != "" {
+		if err := w.SetVersion(o.emulate); err != nil {
 			return nil, err
 		}
 	}
@@ -112,8 +113,9 @@ func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency
 		world:     w,
 		api:       api.New(w, api.Options{Strict: s.cfg.strict, Logger: s.log}),
 		journal:   newJournal(s.cfg.journalSize),
+		fixtures:  o.fixtures,
 	}
-	sb.latency.Store(int64(latency))
+	sb.latency.Store(int64(o.latency))
 	return sb, nil
 }
 

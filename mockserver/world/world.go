@@ -102,13 +102,21 @@ func (w *World) Version() string {
 // SetVersion changes the emulated version. Versions 8.3.x and 8.4.x are accepted; below 8.4.0
 // useInviteToken does not check bans. Anything else is error-invalid-version.
 func (w *World) SetVersion(v string) error {
-	p, ok := parseVersion(v)
-	if !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
-		return ErrInvalidVersion(v)
+	if err := CheckVersion(v); err != nil {
+		return err
 	}
 	w.mu.Lock()
 	defer w.unlock()
 	w.version, w.versioned = v, true
+	return nil
+}
+
+// CheckVersion returns nil for a version a world can emulate (8.3.x and 8.4.x) and
+// error-invalid-version otherwise.
+func CheckVersion(v string) error {
+	if p, ok := parseVersion(v); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
+		return ErrInvalidVersion(v)
+	}
 	return nil
 }
 
@@ -170,8 +178,8 @@ func (w *World) Export() State {
 // shares no slices or pointers with s. The version is set when s.Version is not empty.
 func (w *World) Import(s State) error {
 	if s.Version != "" {
-		if p, ok := parseVersion(s.Version); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
-			return ErrInvalidVersion(s.Version)
+		if err := CheckVersion(s.Version); err != nil {
+			return err
 		}
 	}
 	if err := checkState(s); err != nil {
