@@ -93,7 +93,8 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 	return takes
 })
 
-// serveControl answers a /_mock/ request and returns the sandbox it concerned. Order:
+// serveControl answers a /_mock/ request and returns the sandbox it concerned (its sandbox
+// query parameter, or the {id} of /_mock/sandboxes/{id}). Order:
 //
 //  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
 //     error-control-unauthorized); without one, only loopback clients, judged by r.RemoteAddr
@@ -129,6 +130,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 	}
 	a := s.runControl(r, route, sandboxID)
 	s.writeControl(w, r, a)
+	if id := route.PathParams["id"]; id != "" { // PUT and DELETE /_mock/sandboxes/{id}
+		return id
+	}
 	return sandboxID
 }
 

@@ -1,11 +1,16 @@
 package mockserver_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rcinvite/rcinvite/mockserver"
 )
 
 // TestPutSandbox opens sandboxes under ids of the caller's choice: new 201, the same options
@@ -150,4 +155,49 @@ func TestPutSandboxIsKept(t *testing.T) {
 	defer p.close()
 	p.do(http.MethodPut, "/_mock/sandboxes/kept-1", `{"fixtures":"empty","latency":"2ms"}`, nil, http.StatusOK, nil)
 	p.do(http.MethodPut, "/_mock/sandboxes/kept-1", `{"latency":"2ms"}`, nil, http.StatusConflict, nil)
+}
+
+// TestSandboxCallsLogTheirSandbox: the request line of PUT and DELETE /_mock/sandboxes/{id}
+// names the sandbox, as the sandbox's own requests do, so a replica's log shows every request
+// that concerned a sandbox.
+func TestSandboxCallsLogTheirSandbox(t *testing.T) {
+	var logs syncBuffer
+	m := startMock(t, mockserver.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	m.send(http.MethodPut, "/_mock/sandboxes/logged-1", `{}`)
+	m.send(http.MethodGet, "/sandboxes/logged-1/api/info", "")
+	m.send(http.MethodDelete, "/_mock/sandboxes/logged-1", "")
+	var lines []struct{ Method, Path, Sandbox string }
+	for line := range strings.Lines(logs.String()) {
+		var l struct{ Method, Path, Sandbox string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) != 3 {
+		t.Fatalf("%d log lines, want 3: %s", len(lines), logs.String())
+	}
+	for _, l := range lines {
+		if l.Sandbox != "logged-1" {
+			t.Errorf("%s %s logged sandbox %q, want logged-1", l.Method, l.Path, l.Sandbox)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

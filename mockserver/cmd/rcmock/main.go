@@ -128,7 +128,7 @@ Environment:
 
 Routes:
   /api/...                   the default world (Rocket.Chat REST API)
-  /sandboxes/{id}/api/...    a sandbox world (POST /_mock/sandboxes opens one)
+  /sandboxes/{id}/api/...    a sandbox world (PUT /_mock/sandboxes/{id} opens one)
   /_mock/...                 the control API (spec/mock-control.yaml): reset, clock,
                              sandboxes, settings, state, requests
   /livez                     health check
