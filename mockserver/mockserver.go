@@ -31,8 +31,10 @@ import (
 	"github.com/rcinvite/rcinvite/spec"
 )
 
-// MaxSandboxes bounds how many sandboxes one server holds at once. [inferred]
-const MaxSandboxes = 1000
+// DefaultMaxSandboxes is how many sandboxes one server holds at once unless WithMaxSandboxes
+// says otherwise. An opened sandbox costs about 1 KiB until it is first used, and about as
+// much as the default world (tens of KiB, plus its journal) afterwards. [inferred]
+const DefaultMaxSandboxes = 10_000
 
 // sandboxPrefix is where sandbox worlds are served: /sandboxes/{id}/api/...
 const sandboxPrefix = "/sandboxes/"
@@ -45,6 +47,8 @@ type Server struct {
 	control *spec.Validator
 	main    *sandbox         // the default world at /api/...
 	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
+	// emptyFixtures is the "empty" fixture set (the admins only), made once and shared.
+	emptyFixtures *fixtures.Set
 
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
@@ -66,7 +70,7 @@ type sandbox struct {
 // WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
 // world unless WithJournalSize.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{journalSize: DefaultJournalSize}
+	cfg := config{journalSize: DefaultJournalSize, maxSandboxes: DefaultMaxSandboxes}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
 			return nil, fmt.Errorf("new mock server: %w", err)
@@ -79,10 +83,11 @@ func New(opts ...Option) (*Server, error) {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:       cfg,
-		log:       cfg.logger,
-		control:   spec.Control(),
-		sandboxes: map[string]*sandbox{},
+		cfg:           cfg,
+		log:           cfg.logger,
+		control:       spec.Control(),
+		sandboxes:     map[string]*sandbox{},
+		emptyFixtures: adminsOnly(cfg.fixtures),
 	}
 	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault})
 	if err != nil {

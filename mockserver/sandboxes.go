@@ -84,13 +84,13 @@ func (o sandboxOptions) conflicts(asked sandboxOptions) []string {
 	return out
 }
 
-// fixturesNamed returns the fixture set a sandbox opens with: the server's, or only its admins.
+// fixturesNamed returns the fixture set a sandbox opens with: the server's, or only its
+// admins. Every world with that name shares the one set, which worlds only read.
 func (s *Server) fixturesNamed(name string) *fixtures.Set {
-	fx := s.cfg.fixtures.Clone() // each world owns its fixtures
 	if name == fixturesEmpty {
-		fx = adminsOnly(fx)
+		return s.emptyFixtures
 	}
-	return fx
+	return s.cfg.fixtures
 }
 
 // adminsOnly is the "empty" fixture set: the admins of fx and nothing else, so that a client
@@ -123,7 +123,7 @@ func answerFor(sb *sandbox) sandboxAnswer {
 
 // tooManySandboxes is the answer once the server holds cfg.maxSandboxes sandboxes.
 func (s *Server) tooManySandboxes() answer {
-	return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", MaxSandboxes)
+	return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", s.cfg.maxSandboxes)
 }
 
 // createSandbox opens a sandbox under an id the server chooses (POST /_mock/sandboxes).
@@ -168,7 +168,7 @@ func (s *Server) putSandbox(c *controlCall) answer {
 // reports an error answer in a (the server is full, the state file failed).
 func (s *Server) openSandbox(id string, o sandboxOptions) (sb *sandbox, created bool, a answer, bad bool) {
 	s.mu.RLock()
-	held, full := s.sandboxes[id], len(s.sandboxes) >= MaxSandboxes
+	held, full := s.sandboxes[id], len(s.sandboxes) >= s.cfg.maxSandboxes
 	s.mu.RUnlock()
 	switch {
 	case held != nil:
@@ -186,7 +186,7 @@ func (s *Server) openSandbox(id string, o sandboxOptions) (sb *sandbox, created 
 	if held := s.sandboxes[id]; id != "" && held != nil { // a concurrent PUT of the same id won
 		return held, false, answer{}, false
 	}
-	if len(s.sandboxes) >= MaxSandboxes {
+	if len(s.sandboxes) >= s.cfg.maxSandboxes {
 		return nil, false, s.tooManySandboxes(), true
 	}
 	for sb.id == "" || s.sandboxes[sb.id] != nil {

@@ -201,3 +201,27 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestMaxSandboxes: a server holds at most WithMaxSandboxes sandboxes; at the cap, opening
+// another answers 429, asking again for an open one still answers 200, and a deletion makes room.
+func TestMaxSandboxes(t *testing.T) {
+	m := startMock(t, mockserver.WithMaxSandboxes(2))
+	for _, id := range []string{"cap-1", "cap-2"} {
+		if a := m.send(http.MethodPut, "/_mock/sandboxes/"+id, `{}`); a.status != http.StatusCreated {
+			t.Fatalf("open %s: %d %s", id, a.status, a.raw)
+		}
+	}
+	for _, c := range []struct{ method, path string }{{http.MethodPut, "/_mock/sandboxes/cap-3"}, {http.MethodPost, "/_mock/sandboxes"}} {
+		a := m.send(c.method, c.path, `{}`)
+		if a.status != http.StatusTooManyRequests || a.str("errorType") != "error-too-many-sandboxes" || !strings.Contains(a.str("error"), "(2)") {
+			t.Errorf("%s %s at the cap: %d %s", c.method, c.path, a.status, a.raw)
+		}
+	}
+	if a := m.send(http.MethodPut, "/_mock/sandboxes/cap-1", `{}`); a.status != http.StatusOK {
+		t.Errorf("asking again at the cap: %d %s", a.status, a.raw)
+	}
+	m.send(http.MethodDelete, "/_mock/sandboxes/cap-2", "")
+	if a := m.send(http.MethodPut, "/_mock/sandboxes/cap-3", `{}`); a.status != http.StatusCreated {
+		t.Errorf("after a deletion: %d %s", a.status, a.raw)
+	}
+}
