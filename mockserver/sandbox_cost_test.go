@@ -148,17 +148,26 @@ func BenchmarkSandbox(b *testing.B) {
 		b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "sandboxes/s")
 		runtime.KeepAlive(srv)
 	})
-	b.Run("typical-test", func(b *testing.B) {
-		srv := newBenchServer(b, mockserver.WithStrict(true), mockserver.WithMaxSandboxes(1<<30))
-		before := liveHeap()
-		i := 0
-		for b.Loop() {
-			id := "used-" + fmt.Sprint(i)
-			serve(b, srv, http.StatusCreated, http.MethodPut, "/_mock/sandboxes/"+id, "")
-			typicalTest(b, srv, id)
-			i++
+	b.Run("typical-test", func(b *testing.B) { benchUsedSandboxes(b, 0) })
+	// A sandbox whose journal holds as many entries as it keeps (DefaultJournalSize).
+	b.Run("full-journal", func(b *testing.B) { benchUsedSandboxes(b, mockserver.DefaultJournalSize) })
+}
+
+// benchUsedSandboxes opens a sandbox per iteration, runs a typical test in it and then more
+// validateInviteToken requests, and reports the heap each sandbox holds afterwards.
+func benchUsedSandboxes(b *testing.B, more int) {
+	srv := newBenchServer(b, mockserver.WithStrict(true), mockserver.WithMaxSandboxes(1<<30))
+	before := liveHeap()
+	i := 0
+	for b.Loop() {
+		id := "used-" + fmt.Sprint(i)
+		serve(b, srv, http.StatusCreated, http.MethodPut, "/_mock/sandboxes/"+id, "")
+		typicalTest(b, srv, id)
+		for range more {
+			serve(b, srv, http.StatusOK, http.MethodPost, "/sandboxes/"+id+"/api/v1/validateInviteToken", `{"token":"PrjXok"}`)
 		}
-		b.ReportMetric((float64(liveHeap())-float64(before))/float64(i), "heapB/sandbox")
-		runtime.KeepAlive(srv)
-	})
+		i++
+	}
+	b.ReportMetric((float64(liveHeap())-float64(before))/float64(i), "heapB/sandbox")
+	runtime.KeepAlive(srv)
 }
