@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,13 +18,7 @@ import (
 // worldOn returns a world on the shared fixture set fx, its clock frozen at start.
 func worldOn(t *testing.T, fx *fixtures.Set) *World {
 	t.Helper()
-	c := NewClock()
-	c.Freeze(start)
-	w, err := New(Options{Fixtures: fx, Clock: c, Random: rand.NewChaCha8([32]byte{2})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
+	return frozenWorld(t, Options{Fixtures: fx})
 }
 
 // operations are every exported method of *World, each with what it does to the data. A

@@ -116,14 +116,10 @@ func (b *bench) prepareWireMock(ctx context.Context) error {
 }
 
 func (b *bench) startWireMock(ctx context.Context, c wireMockConfig) (*loadbench.Process, error) {
-	addr, err := loadbench.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	_, port, _ := strings.Cut(addr, ":")
-	argv := append([]string{"java", "-jar", b.wireMockJar}, wireMockFlags(port, b.wireMockRoot)...)
-	argv = append(argv, "--container-threads", strconv.Itoa(c.containerThreads), "--jetty-acceptor-threads", strconv.Itoa(c.acceptors))
-	return loadbench.Start(ctx, serverWireMock, addr, peerStartTimeout, nil, argv...)
+	return startOnFreePort(ctx, serverWireMock, peerStartTimeout, func(_, port string) []string {
+		argv := append([]string{"java", "-jar", b.wireMockJar}, wireMockFlags(port, b.wireMockRoot)...)
+		return append(argv, "--container-threads", strconv.Itoa(c.containerThreads), "--jetty-acceptor-threads", strconv.Itoa(c.acceptors))
+	})
 }
 
 // tuneWireMock tries each -wiremock-configs configuration on validateInviteToken (a warm-up,
@@ -203,13 +199,9 @@ func mockoonVersionOf(out string) string {
 }
 
 func (b *bench) startMockoon(ctx context.Context) (*loadbench.Process, error) {
-	addr, err := loadbench.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	_, port, _ := strings.Cut(addr, ":")
-	argv := append([]string{b.mockoonBin}, mockoonFlags(filepath.Join(b.root, "spec", "openapi.yaml"), port)...)
-	return loadbench.Start(ctx, serverMockoon, addr, peerStartTimeout, nil, argv...)
+	return startOnFreePort(ctx, serverMockoon, peerStartTimeout, func(_, port string) []string {
+		return append([]string{b.mockoonBin}, mockoonFlags(filepath.Join(b.root, "spec", "openapi.yaml"), port)...)
+	})
 }
 
 // preparePeers installs the peers that are not off and times their start-ups.

@@ -140,14 +140,22 @@ func (b *bench) buildRcmock(ctx context.Context) error {
 	return nil
 }
 
-// startRcmock starts the built rcmock on a free loopback port.
-func (b *bench) startRcmock(ctx context.Context) (*loadbench.Process, error) {
+// startOnFreePort starts server name with the command line argv makes for a free loopback
+// port, and waits up to timeout for its first 200 of GET /api/info.
+func startOnFreePort(ctx context.Context, name string, timeout time.Duration, argv func(host, port string) []string) (*loadbench.Process, error) {
 	addr, err := loadbench.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	argv := append([]string{b.rcmockPath(), "--addr", addr}, strings.Fields(b.o.rcmockArgs)...)
-	return loadbench.Start(ctx, serverRcmock, addr, 10*time.Second, nil, argv...)
+	host, port, _ := strings.Cut(addr, ":")
+	return loadbench.Start(ctx, name, addr, timeout, nil, argv(host, port)...)
+}
+
+// startRcmock starts the built rcmock on a free loopback port.
+func (b *bench) startRcmock(ctx context.Context) (*loadbench.Process, error) {
+	return startOnFreePort(ctx, serverRcmock, 10*time.Second, func(host, port string) []string {
+		return append([]string{b.rcmockPath(), "--addr", host + ":" + port}, strings.Fields(b.o.rcmockArgs)...)
+	})
 }
 
 // measureRcmockStartup times rcmock's start-ups and records its answers for the floor and WireMock.
@@ -319,12 +327,9 @@ func (b *bench) startFloor(ctx context.Context) (*loadbench.Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, err := loadbench.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	return loadbench.Start(ctx, serverFloor, addr, 10*time.Second, nil,
-		self, "floor", "-addr", addr, "-answers", filepath.Join(b.tmp, "answers.json"))
+	return startOnFreePort(ctx, serverFloor, 10*time.Second, func(host, port string) []string {
+		return []string{self, "floor", "-addr", host + ":" + port, "-answers", filepath.Join(b.tmp, "answers.json")}
+	})
 }
 
 // measurePrismStartup installs Prism (unless -prism=off) and times its start-ups.
@@ -352,13 +357,9 @@ func (b *bench) measurePrismStartup(ctx context.Context) error {
 }
 
 func (b *bench) startPrism(ctx context.Context) (*loadbench.Process, error) {
-	addr, err := loadbench.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	host, port, _ := strings.Cut(addr, ":")
-	return loadbench.Start(ctx, serverPrism, addr, peerStartTimeout, nil,
-		b.prismBin, "mock", "-h", host, "-p", port, filepath.Join(b.root, "spec", "openapi.yaml"))
+	return startOnFreePort(ctx, serverPrism, peerStartTimeout, func(host, port string) []string {
+		return []string{b.prismBin, "mock", "-h", host, "-p", port, filepath.Join(b.root, "spec", "openapi.yaml")}
+	})
 }
 
 // prismBinary returns -prism, or installs @stoplight/prism-cli with npm into the run's temp dir.
