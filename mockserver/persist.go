@@ -26,7 +26,7 @@ func WithStateFile(path string) Option {
 	}
 }
 
-// Fixture set names a sandbox can start from (POST /_mock/sandboxes "fixtures").
+// Fixture set names a sandbox can start from ("fixtures" of POST and PUT /_mock/sandboxes).
 const (
 	fixturesDefault = "default"
 	fixturesEmpty   = "empty"

@@ -38,7 +38,7 @@ type Capability string
 const (
 	// Clock: the server's clock can be moved (PUT /_mock/clock), so invites expire on demand.
 	Clock Capability = "clock"
-	// Sandboxes: each suite process gets an isolated world (POST /_mock/sandboxes).
+	// Sandboxes: each suite process gets an isolated world (PUT /_mock/sandboxes/{id}).
 	Sandboxes Capability = "sandboxes"
 	// Fixtures: the default fixtures (fixtures/default.yaml) are loaded, e.g. the DM dm-admin-alice.
 	Fixtures Capability = "fixtures"
