@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -224,4 +226,46 @@ func TestMaxSandboxes(t *testing.T) {
 	if a := m.send(http.MethodPut, "/_mock/sandboxes/cap-3", `{}`); a.status != http.StatusCreated {
 		t.Errorf("after a deletion: %d %s", a.status, a.raw)
 	}
+}
+
+// FuzzPutSandbox: no id or body makes PUT /_mock/sandboxes/{id} answer 500 or off the
+// contract; an id it opens is served at /sandboxes/{id}/api/ and named alike in the answer.
+func FuzzPutSandbox(f *testing.F) {
+	for _, seed := range [][2]string{{"ci-1", `{}`}, {"a.b_c-9", `{"emulate":"8.3.0","latency":"5ms"}`},
+		{"..", `{}`}, {"x/y", ``}, {"%2e", `{"fixtures":"empty"}`}, {strings.Repeat("z", 70), `[`}, {"é", `null`}} {
+		f.Add(seed[0], seed[1])
+	}
+	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithMaxSandboxes(8))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, id, body string) {
+		path := "/_mock/sandboxes/" + url.PathEscape(id)
+		rec := serveFuzz(srv, http.MethodPut, path, body)
+		if rec.Code >= 500 {
+			t.Fatalf("PUT %s %q: %d %s", path, body, rec.Code, rec.Body)
+		}
+		checkControlAnswer(t, http.MethodPut, path, rec.Result(), rec.Body.Bytes())
+		if rec.Code != http.StatusCreated && rec.Code != http.StatusOK {
+			return
+		}
+		var a struct{ ID, BasePath string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || a.ID != id || a.BasePath != "/sandboxes/"+id {
+			t.Fatalf("PUT %s answered %s for id %q", path, rec.Body, id)
+		}
+		if info := serveFuzz(srv, http.MethodGet, a.BasePath+"/api/info", ""); info.Code != http.StatusOK {
+			t.Fatalf("GET %s/api/info: %d %s", a.BasePath, info.Code, info.Body)
+		}
+		if del := serveFuzz(srv, http.MethodDelete, path, ""); del.Code != http.StatusOK {
+			t.Fatalf("DELETE %s: %d %s", path, del.Code, del.Body)
+		}
+	})
+}
+
+func serveFuzz(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:1"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
