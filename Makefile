@@ -56,6 +56,6 @@ fuzz: ## run every fuzz target for FUZZTIME (executions, e.g. 50000x) each
 	  done; \
 	done
 
-bench: ## rcmock vs a bare net/http floor vs Prism (wrk, 64 conns), start-up, memory, Go benchmarks; rewrites BENCHMARKS.md (needs wrk and npm)
+bench: ## rcmock vs a bare net/http floor, Prism, WireMock and Mockoon (wrk, 64 conns, interleaved), start-up, memory, scale on paper, Go benchmarks; rewrites BENCHMARKS.md (needs wrk, java and npm)
 	@command -v wrk >/dev/null || { echo "make bench: needs wrk (apt-get install -y wrk)"; exit 1; }
 	$(GO) run ./mockserver/internal/loadbench/cmd/loadbench -out BENCHMARKS.md

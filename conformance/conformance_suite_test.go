@@ -52,7 +52,7 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	var h handover
 	Expect(json.Unmarshal(data, &h)).To(Succeed())
 	runID = h.RunID
-	t, err := target.Attach(ctx, h.Descriptor)
+	t, err := target.Attach(ctx, h.Descriptor, GinkgoParallelProcess())
 	tgt = t
 	Expect(err).NotTo(HaveOccurred(), "attach to the %s target", h.Kind)
 	if tgt.Unavailable != "" {

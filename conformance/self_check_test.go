@@ -109,6 +109,14 @@ var _ = Describe("the conformance machinery", Label(selfCheck), func() {
 			Expect(c.RCImage).To(Equal("rocketchat/rocket.chat:8.4.0"))
 		})
 
+		It("each run names its sandboxes afresh unless the environment names them", func() {
+			a, b := target.FromEnv(func(string) string { return "" }), target.FromEnv(func(string) string { return "" })
+			Expect(a.SandboxPrefix).To(MatchRegexp(`^conformance-[a-z2-7]{8}$`))
+			Expect(a.SandboxPrefix).NotTo(Equal(b.SandboxPrefix))
+			named := target.FromEnv(func(k string) string { return map[string]string{"RCINVITE_SANDBOX_PREFIX": "ci-42"}[k] })
+			Expect(named.SandboxPrefix).To(Equal("ci-42"))
+		})
+
 		It("an unknown target kind is an error", func(ctx SpecContext) {
 			_, err := target.Start(ctx, target.Config{Kind: "staging"})
 			Expect(err).To(MatchError(ContainSubstring(`RCINVITE_TARGET="staging"`)))

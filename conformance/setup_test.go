@@ -1,16 +1,25 @@
 package conformance_test
 
 import (
+	"fmt"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/rcinvite/rcinvite/conformance/rcclient"
+	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
 // rocketchat-8.4-semantics.md §4 (the setup endpoints every other spec relies on) and §1.7.
 var _ = Describe("setup endpoints", func() {
+	It("each suite process works in its own sandbox, named after the run and the process", func() {
+		need(target.Sandboxes)
+
+		Expect(tgt.SandboxID()).To(Equal(fmt.Sprintf("%s-p%d", tgt.SandboxPrefix, GinkgoParallelProcess())))
+		Expect(tgt.BaseURL()).To(HaveSuffix("/sandboxes/" + tgt.SandboxID()))
+	})
+
 	It("a username that is taken cannot be created again", func(ctx SpecContext) {
 		bob := newUser(ctx)
 

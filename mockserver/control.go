@@ -15,13 +15,11 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -73,6 +71,7 @@ var controlOps = map[string]struct {
 	"setClock":      {true, (*Server).setClock},
 	"listSandboxes": {false, (*Server).listSandboxes},
 	"createSandbox": {false, (*Server).createSandbox},
+	"putSandbox":    {false, (*Server).putSandbox},
 	"deleteSandbox": {false, (*Server).deleteSandbox},
 	"getSettings":   {true, (*Server).getSettings},
 	"setSettings":   {true, (*Server).setSettings},
@@ -94,7 +93,8 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 	return takes
 })
 
-// serveControl answers a /_mock/ request and returns the sandbox it concerned. Order:
+// serveControl answers a /_mock/ request and returns the sandbox it concerned (its sandbox
+// query parameter, or the {id} of /_mock/sandboxes/{id}). Order:
 //
 //  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
 //     error-control-unauthorized); without one, only loopback clients, judged by r.RemoteAddr
@@ -130,6 +130,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 	}
 	a := s.runControl(r, route, sandboxID)
 	s.writeControl(w, r, a)
+	if id := route.PathParams["id"]; id != "" { // PUT and DELETE /_mock/sandboxes/{id}
+		return id
+	}
 	return sandboxID
 }
 
@@ -340,110 +343,6 @@ func overflows(offset, d time.Duration) bool {
 	return (d > 0 && offset > math.MaxInt64-d) || (d < 0 && offset < math.MinInt64-d)
 }
 
-// sandboxInfo is one entry of GET /_mock/sandboxes.
-type sandboxInfo struct {
-	ID        string `json:"id"`
-	BasePath  string `json:"basePath"`
-	Emulate   string `json:"emulate"`
-	CreatedAt string `json:"createdAt"`
-}
-
-func (s *Server) listSandboxes(*controlCall) answer {
-	s.mu.RLock()
-	all := make([]*sandbox, 0, len(s.sandboxes))
-	for _, sb := range s.sandboxes {
-		all = append(all, sb)
-	}
-	s.mu.RUnlock()
-	slices.SortFunc(all, func(a, b *sandbox) int {
-		if c := a.createdAt.Compare(b.createdAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	list := make([]sandboxInfo, 0, len(all))
-	for _, sb := range all {
-		list = append(list, sandboxInfo{
-			ID:        sb.id,
-			BasePath:  sandboxPrefix + sb.id,
-			Emulate:   sb.world.Version(),
-			CreatedAt: sb.createdAt.Format(time.RFC3339Nano),
-		})
-	}
-	return ok(struct {
-		Sandboxes []sandboxInfo `json:"sandboxes"`
-		Success   bool          `json:"success"`
-	}{list, true})
-}
-
-func (s *Server) createSandbox(c *controlCall) answer {
-	var req struct {
-		Emulate  string `json:"emulate"`
-		Latency  string `json:"latency"`
-		Fixtures string `json:"fixtures"`
-	}
-	if len(bytes.TrimSpace(c.body)) > 0 {
-		if err := json.Unmarshal(c.body, &req); err != nil {
-			return invalidParams("body: %v", err)
-		}
-	}
-	latency, a, bad := parseLatency(req.Latency)
-	if bad {
-		return a
-	}
-	fx := s.cfg.fixtures.Clone() // each world owns its fixtures
-	if req.Fixtures == "empty" {
-		fx = adminsOnly(fx)
-	}
-	version := req.Emulate
-	if version == "" {
-		version = s.main.world.Version()
-	}
-	s.mu.RLock()
-	full := len(s.sandboxes) >= MaxSandboxes
-	s.mu.RUnlock()
-	if full {
-		return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", MaxSandboxes)
-	}
-	// The world is built outside the lock; only the map insertion holds it.
-	sb, err := s.newSandbox("", fx, version, latency)
-	if err != nil {
-		return versionError(err, version)
-	}
-	s.mu.Lock()
-	if len(s.sandboxes) >= MaxSandboxes {
-		s.mu.Unlock()
-		return fail(http.StatusTooManyRequests, "error-too-many-sandboxes", "too many sandboxes (%d); delete some first", MaxSandboxes)
-	}
-	for sb.id == "" || s.sandboxes[sb.id] != nil {
-		sb.id = newSandboxID()
-	}
-	s.sandboxes[sb.id] = sb
-	err = s.storeSandbox(sb, req.Fixtures)
-	s.mu.Unlock()
-	if err != nil {
-		return fail(http.StatusInternalServerError, "error-state-not-saved", "%v", err)
-	}
-	return s.saved(c.r, answer{http.StatusCreated, struct {
-		ID       string `json:"id"`
-		BasePath string `json:"basePath"`
-		Emulate  string `json:"emulate"`
-		Success  bool   `json:"success"`
-	}{sb.id, sandboxPrefix + sb.id, sb.world.Version(), true}})
-}
-
-// adminsOnly is the "empty" fixture set: the admins of fx and nothing else, so that a client
-// can still log in and build its own world. [inferred]
-func adminsOnly(fx *fixtures.Set) *fixtures.Set {
-	out := &fixtures.Set{}
-	for _, u := range fx.Clone().Users {
-		if slices.Contains(u.Roles, "admin") {
-			out.Users = append(out.Users, u)
-		}
-	}
-	return out
-}
-
 // versionError answers a failure to emulate version: world's error-invalid-version becomes 400.
 func versionError(err error, version string) answer {
 	var we *world.Error
@@ -451,21 +350,6 @@ func versionError(err error, version string) answer {
 		return fail(http.StatusBadRequest, "error-invalid-version", "cannot emulate Rocket.Chat %s", version)
 	}
 	return fail(http.StatusBadRequest, "error-invalid-state", "build world: %v", err)
-}
-
-func (s *Server) deleteSandbox(c *controlCall) answer {
-	id := c.route.PathParams["id"]
-	s.mu.Lock()
-	_, found := s.sandboxes[id]
-	delete(s.sandboxes, id)
-	if found {
-		s.forgetSandbox(id)
-	}
-	s.mu.Unlock()
-	if !found {
-		return answer{http.StatusNotFound, sandboxNotFound(id)}
-	}
-	return s.saved(c.r, ok(success))
 }
 
 // settingsAnswer is the body of GET and PUT /_mock/settings.

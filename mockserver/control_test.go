@@ -620,6 +620,7 @@ func TestLatency(t *testing.T) {
 func TestNewRefusesBadOptions(t *testing.T) {
 	for name, opt := range map[string]mockserver.Option{
 		"journal size 0":   mockserver.WithJournalSize(0),
+		"no sandboxes":     mockserver.WithMaxSandboxes(0),
 		"negative latency": mockserver.WithLatency(-time.Second),
 		"huge latency":     mockserver.WithLatency(time.Hour),
 		"unknown version":  mockserver.WithEmulate("7.0.0"),

@@ -31,8 +31,10 @@ import (
 	"github.com/rcinvite/rcinvite/spec"
 )
 
-// MaxSandboxes bounds how many sandboxes one server holds at once. [inferred]
-const MaxSandboxes = 1000
+// DefaultMaxSandboxes is how many sandboxes one server holds at once unless WithMaxSandboxes
+// says otherwise. An opened sandbox costs about 1 KiB until it is first used, and about as
+// much as the default world (tens of KiB, plus its journal) afterwards. [inferred]
+const DefaultMaxSandboxes = 10_000
 
 // sandboxPrefix is where sandbox worlds are served: /sandboxes/{id}/api/...
 const sandboxPrefix = "/sandboxes/"
@@ -45,6 +47,8 @@ type Server struct {
 	control *spec.Validator
 	main    *sandbox         // the default world at /api/...
 	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
+	// emptyFixtures is the "empty" fixture set (the admins only), made once and shared.
+	emptyFixtures *fixtures.Set
 
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
@@ -57,6 +61,7 @@ type sandbox struct {
 	world     *world.World
 	api       http.Handler
 	journal   *journal
+	fixtures  string         // the fixture set it opened with: fixturesDefault or fixturesEmpty
 	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
 	saved     *statefile.Log // its record in the state file, or nil
 }
@@ -65,7 +70,7 @@ type sandbox struct {
 // WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
 // world unless WithJournalSize.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{journalSize: DefaultJournalSize}
+	cfg := config{journalSize: DefaultJournalSize, maxSandboxes: DefaultMaxSandboxes}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
 			return nil, fmt.Errorf("new mock server: %w", err)
@@ -78,12 +83,13 @@ func New(opts ...Option) (*Server, error) {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		cfg:       cfg,
-		log:       cfg.logger,
-		control:   spec.Control(),
-		sandboxes: map[string]*sandbox{},
+		cfg:           cfg,
+		log:           cfg.logger,
+		control:       spec.Control(),
+		sandboxes:     map[string]*sandbox{},
+		emptyFixtures: adminsOnly(cfg.fixtures),
 	}
-	main, err := s.newSandbox("", cfg.fixtures, cfg.emulate, cfg.latency)
+	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault})
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
@@ -94,15 +100,15 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// newSandbox builds a world from fx with its own clock, its API handler and its journal.
-// An empty version keeps the world's default.
-func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency time.Duration) (*sandbox, error) {
-	w, err := world.New(world.Options{Fixtures: fx, Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
+// newSandbox builds a world with options o, its own clock, its API handler and its journal.
+// An empty o.emulate keeps the world's default version.
+func (s *Server) newSandbox(id string, o sandboxOptions) (*sandbox, error) {
+	w, err := world.New(world.Options{Fixtures: s.fixturesNamed(o.fixtures), Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
 	if err != nil {
 		return nil, fmt.Errorf("build world: %w", err)
 	}
-	if version != "" {
-		if err := w.SetVersion(version); err != nil {
+	if o.emulate != "" {
+		if err := w.SetVersion(o.emulate); err != nil {
 			return nil, err
 		}
 	}
@@ -112,8 +118,9 @@ func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency
 		world:     w,
 		api:       api.New(w, api.Options{Strict: s.cfg.strict, Logger: s.log}),
 		journal:   newJournal(s.cfg.journalSize),
+		fixtures:  o.fixtures,
 	}
-	sb.latency.Store(int64(latency))
+	sb.latency.Store(int64(o.latency))
 	return sb, nil
 }
 

@@ -29,16 +29,17 @@ type config struct {
 	latency      time.Duration
 	siteURL      string
 	stateFile    string // WithStateFile (persist.go)
+	maxSandboxes int
 }
 
-// WithFixtures makes f the fixtures of the default world and of every sandbox opened with
-// fixtures "default". Without it the server uses fixtures.Default().
+// WithFixtures makes a copy of f the fixtures of the default world and of every sandbox
+// opened with fixtures "default". Without it the server uses fixtures.Default().
 func WithFixtures(f *fixtures.Set) Option {
 	return func(c *config) error {
 		if f == nil {
 			return errors.New("fixtures: nil set")
 		}
-		c.fixtures = f
+		c.fixtures = f.Clone() // the worlds share it and only read it: the caller's set stays the caller's
 		return nil
 	}
 }
@@ -92,6 +93,18 @@ func WithJournalSize(n int) Option {
 			return fmt.Errorf("journal size: %d is not positive", n)
 		}
 		c.journalSize = n
+		return nil
+	}
+}
+
+// WithMaxSandboxes sets how many sandboxes the server holds at once (DefaultMaxSandboxes by
+// default); opening one more answers 429 error-too-many-sandboxes.
+func WithMaxSandboxes(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("max sandboxes: %d is not positive", n)
+		}
+		c.maxSandboxes = n
 		return nil
 	}
 }

@@ -26,7 +26,7 @@ func WithStateFile(path string) Option {
 	}
 }
 
-// Fixture set names a sandbox can start from (POST /_mock/sandboxes "fixtures").
+// Fixture set names a sandbox can start from ("fixtures" of POST and PUT /_mock/sandboxes).
 const (
 	fixturesDefault = "default"
 	fixturesEmpty   = "empty"
@@ -73,12 +73,12 @@ func (s *Server) openStateFile() error {
 func (s *Server) restore(w statefile.Saved) error {
 	sb := s.main
 	if w.ID != "" {
-		fx := s.cfg.fixtures.Clone()
-		if w.Settings.Fixtures == fixturesEmpty {
-			fx = adminsOnly(fx)
+		o := sandboxOptions{latency: w.Settings.Latency, fixtures: w.Settings.Fixtures}
+		if o.fixtures != fixturesEmpty {
+			o.fixtures = fixturesDefault
 		}
 		var err error
-		if sb, err = s.newSandbox(w.ID, fx, "", w.Settings.Latency); err != nil {
+		if sb, err = s.newSandbox(w.ID, o); err != nil {
 			return err
 		}
 	}
@@ -112,16 +112,13 @@ func (s *Server) storeWorld(sb *sandbox, set statefile.Settings) error {
 	return nil
 }
 
-// storeSandbox writes a sandbox that createSandbox has just made, with its fixture set's name.
+// storeSandbox writes a sandbox that openSandbox has just made, with its fixture set's name.
 // Callers hold s.mu.
-func (s *Server) storeSandbox(sb *sandbox, fixtures string) error {
+func (s *Server) storeSandbox(sb *sandbox) error {
 	if s.store == nil {
 		return nil
 	}
-	if fixtures == "" {
-		fixtures = fixturesDefault
-	}
-	set := statefile.Settings{CreatedAt: sb.createdAt, Latency: time.Duration(sb.latency.Load()), Fixtures: fixtures}
+	set := statefile.Settings{CreatedAt: sb.createdAt, Latency: time.Duration(sb.latency.Load()), Fixtures: sb.fixtures}
 	return s.storeWorld(sb, set)
 }
 

@@ -33,7 +33,7 @@ func (c *Control) ForSandbox(id string) *Control {
 	return &cp
 }
 
-// SandboxRequest is the body of POST /_mock/sandboxes; empty fields take the server's defaults.
+// SandboxRequest is the body of PUT /_mock/sandboxes/{id}; empty fields take the server's defaults.
 type SandboxRequest struct {
 	Emulate  string `json:"emulate,omitempty"`
 	Latency  string `json:"latency,omitempty"`
@@ -65,14 +65,16 @@ func (e *ControlError) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Body)
 }
 
-// CreateSandbox opens a sandbox (POST /_mock/sandboxes).
-func (c *Control) CreateSandbox(ctx context.Context, r SandboxRequest) (*Sandbox, error) {
+// OpenSandbox opens the sandbox id (PUT /_mock/sandboxes/{id}), or finds it open with the
+// same options: asking again after a lost answer is safe. Choosing the id lets a load
+// balancer in front of several mocks route the sandbox by it (mockserver/deploy).
+func (c *Control) OpenSandbox(ctx context.Context, id string, r SandboxRequest) (*Sandbox, error) {
 	var sb Sandbox
-	if err := c.do(ctx, http.MethodPost, "/_mock/sandboxes", false, r, http.StatusCreated, &sb); err != nil {
-		return nil, fmt.Errorf("create sandbox: %w", err)
+	if err := c.do(ctx, http.MethodPut, "/_mock/sandboxes/"+url.PathEscape(id), false, r, 0, &sb); err != nil {
+		return nil, fmt.Errorf("open sandbox: %w", err)
 	}
 	if sb.ID == "" || sb.BasePath == "" {
-		return nil, fmt.Errorf("create sandbox: answer without id or basePath: %+v", sb)
+		return nil, fmt.Errorf("open sandbox: answer without id or basePath: %+v", sb)
 	}
 	return &sb, nil
 }
@@ -104,6 +106,8 @@ func (c *Control) AdvanceClock(ctx context.Context, d time.Duration) (ClockState
 	return st, nil
 }
 
+// do sends one control call and decodes its answer into out; want is the status expected
+// (0: any 2xx).
 func (c *Control) do(ctx context.Context, method, path string, perWorld bool, in any, want int, out any) error {
 	u := c.base + path
 	if perWorld && c.sandbox != "" {
@@ -136,7 +140,7 @@ func (c *Control) do(ctx context.Context, method, path string, perWorld bool, in
 	if err != nil {
 		return err
 	}
-	if res.StatusCode != want {
+	if res.StatusCode != want && (want != 0 || res.StatusCode/100 != 2) {
 		return &ControlError{Method: method, Path: path, Status: res.StatusCode, Body: string(raw)}
 	}
 	if out == nil {

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -17,6 +18,9 @@ type Config struct {
 	AdminPassword string // RCINVITE_ADMIN_PASSWORD (default rocketchat.internal.admin.test)
 	MongoURL      string // RCINVITE_MONGO_URL (kind url): gives capability database
 	ControlToken  string // RCINVITE_CONTROL_TOKEN: Bearer token for a mock's /_mock/ API
+	// SandboxPrefix starts the sandbox ids of a run (RCINVITE_SANDBOX_PREFIX; default
+	// "conformance-" and 8 random characters): process N opens <prefix>-pN.
+	SandboxPrefix string
 	Image         string // RCINVITE_IMAGE (kind container; default rcinvite/rcmock:dev)
 	RCVersion     string // RC_VERSION (kind rocketchat; default 8.4.0)
 	RCImage       string // RCINVITE_RC_IMAGE (default rocketchat/rocket.chat:<RCVersion>)
@@ -49,6 +53,7 @@ func FromEnv(getenv func(string) string) Config {
 		AdminPassword: or("RCINVITE_ADMIN_PASSWORD", DefaultAdmin),
 		MongoURL:      or("RCINVITE_MONGO_URL", ""),
 		ControlToken:  or("RCINVITE_CONTROL_TOKEN", ""),
+		SandboxPrefix: or("RCINVITE_SANDBOX_PREFIX", "conformance-"+strings.ToLower(rand.Text()[:8])),
 		Image:         or("RCINVITE_IMAGE", DefaultImage),
 		RCVersion:     or("RC_VERSION", DefaultRCVersion),
 		MongoImage:    or("RCINVITE_MONGO_IMAGE", DefaultMongoImage),
@@ -85,7 +90,8 @@ func (s *Started) onStop(f func(context.Context) error) { s.stop = append(s.stop
 // run here comes back with Descriptor.Unavailable set and no error; an error means a target
 // that should work does not. On error the partly started target is returned for Stop.
 func Start(ctx context.Context, c Config) (*Started, error) {
-	s := &Started{Descriptor: Descriptor{Kind: c.Kind, AdminUser: c.AdminUser, AdminPassword: c.AdminPassword, Emulate: c.Emulate}}
+	s := &Started{Descriptor: Descriptor{Kind: c.Kind, AdminUser: c.AdminUser, AdminPassword: c.AdminPassword,
+		Emulate: c.Emulate, SandboxPrefix: c.SandboxPrefix}}
 	var err error
 	switch c.Kind {
 	case Mock:

@@ -5,7 +5,7 @@
 //
 //	started, err := target.Start(ctx, target.FromEnv(os.Getenv)) // once, in process 1
 //	data, _ := json.Marshal(started.Descriptor)                  // handed to every process
-//	t, err := target.Attach(ctx, descriptor)                      // in each process: its own sandbox
+//	t, err := target.Attach(ctx, descriptor, process)             // in each process: its own sandbox
 //	defer t.Close(ctx)
 //	defer started.Stop(ctx)
 //
@@ -38,7 +38,7 @@ type Capability string
 const (
 	// Clock: the server's clock can be moved (PUT /_mock/clock), so invites expire on demand.
 	Clock Capability = "clock"
-	// Sandboxes: each suite process gets an isolated world (POST /_mock/sandboxes).
+	// Sandboxes: each suite process gets an isolated world (PUT /_mock/sandboxes/{id}).
 	Sandboxes Capability = "sandboxes"
 	// Fixtures: the default fixtures (fixtures/default.yaml) are loaded, e.g. the DM dm-admin-alice.
 	Fixtures Capability = "fixtures"
@@ -69,6 +69,8 @@ type Descriptor struct {
 	ControlToken  string       `json:"controlToken,omitempty"` // Bearer token for /_mock/, if the server wants one
 	MongoURL      string       `json:"mongoURL,omitempty"`     // set with capability database
 	Emulate       string       `json:"emulate,omitempty"`      // version each sandbox emulates ("" = the server's)
+	// SandboxPrefix starts the id of each process's sandbox: <prefix>-p<process>.
+	SandboxPrefix string `json:"sandboxPrefix,omitempty"`
 	// Unavailable says why the target cannot run on this machine; specs skip with it.
 	Unavailable string `json:"unavailable,omitempty"`
 }
@@ -108,10 +110,11 @@ type Target struct {
 	mongo   *mongo.Client
 }
 
-// Attach connects one suite process to the target d describes: it opens a sandbox where the
-// target has them and connects to MongoDB where it has database access. An unavailable target
+// Attach connects suite process number process (GinkgoParallelProcess(), from 1) to the
+// target d describes: it opens the sandbox d.SandboxPrefix-p<process> where the target has
+// sandboxes, and connects to MongoDB where it has database access. An unavailable target
 // attaches without touching anything.
-func Attach(ctx context.Context, d Descriptor) (*Target, error) {
+func Attach(ctx context.Context, d Descriptor, process int) (*Target, error) {
 	t := &Target{Descriptor: d, base: d.URL}
 	if d.Unavailable != "" {
 		return t, nil
@@ -120,7 +123,8 @@ func Attach(ctx context.Context, d Descriptor) (*Target, error) {
 		t.control = NewControl(d.URL, d.ControlToken, &http.Client{Timeout: 10 * time.Second})
 	}
 	if d.Has(Sandboxes) {
-		sb, err := t.control.CreateSandbox(ctx, SandboxRequest{Emulate: d.Emulate, Fixtures: "default"})
+		id := fmt.Sprintf("%s-p%d", d.SandboxPrefix, process)
+		sb, err := t.control.OpenSandbox(ctx, id, SandboxRequest{Emulate: d.Emulate, Fixtures: "default"})
 		if err != nil {
 			return t, fmt.Errorf("attach: %w", err)
 		}

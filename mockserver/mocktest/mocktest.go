@@ -58,6 +58,7 @@ package mocktest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -68,6 +69,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rcinvite/rcinvite/mockserver"
 )
@@ -116,6 +118,9 @@ func (m *Mock) Client() *http.Client { return m.client }
 
 // SandboxOptions configure a sandbox; the zero value is a sandbox like the default world.
 type SandboxOptions struct {
+	// ID is the sandbox's id: 1 to 64 letters, digits, '.', '_' or '-', beginning with a letter
+	// or a digit. "" derives one from the test's name and a random suffix ("TestJoin-k3vaq2m7").
+	ID string
 	// Emulate is the Rocket.Chat version the sandbox behaves like ("8.3.0"); "" keeps the server's.
 	Emulate string
 	// Latency is waited before each of the sandbox's Rocket.Chat API answers.
@@ -128,13 +133,19 @@ type SandboxOptions struct {
 // journal, served at URL + "/api/...".
 type Sandbox struct {
 	*World
-	// ID is the sandbox's id ("sb-…").
+	// ID is the sandbox's id (SandboxOptions.ID).
 	ID string
 }
 
-// NewSandbox opens a sandbox and deletes it when t ends. It fails t if the mock refuses.
+// NewSandbox opens a sandbox under an id of the caller's choosing (PUT /_mock/sandboxes/{id})
+// and deletes it when t ends. It fails t if the mock refuses, for instance because a sandbox
+// with opts.ID is open with other options.
 func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 	t.Helper()
+	id := opts.ID
+	if id == "" {
+		id = sandboxIDFor(t.Name())
+	}
 	req := map[string]string{}
 	if opts.Emulate != "" {
 		req["emulate"] = opts.Emulate
@@ -149,7 +160,7 @@ func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 		ID       string `json:"id"`
 		BasePath string `json:"basePath"`
 	}
-	m.control(t, http.MethodPost, "/_mock/sandboxes", "", req, &created)
+	m.control(t, http.MethodPut, "/_mock/sandboxes/"+url.PathEscape(id), "", req, &created)
 	t.Cleanup(func() {
 		if err := m.call(http.MethodDelete, "/_mock/sandboxes/"+url.PathEscape(created.ID), "", nil, nil); err != nil {
 			t.Errorf("delete sandbox %s: %v", created.ID, err)
@@ -160,6 +171,25 @@ func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 		ID:    created.ID,
 	}
 }
+
+// sandboxIDFor derives a sandbox id from a test's name: its characters outside the id's
+// alphabet become '-', it is cut to 54 characters, and '-' and 8 random characters follow
+// (40 bits, so that sandboxes of one test, or of tests of one name in several packages
+// sharing a mock, never meet).
+func sandboxIDFor(testName string) string {
+	id := strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (alnum(byte(r)) || r == '.' || r == '_' || r == '-') {
+			return r
+		}
+		return '-'
+	}, testName)
+	if id == "" || !alnum(id[0]) {
+		id = "t" + id
+	}
+	return id[:min(len(id), 54)] + "-" + strings.ToLower(rand.Text()[:8])
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
 
 // World is one world of the mock, the default one or a sandbox, and the control calls that
 // act on it.

@@ -134,7 +134,7 @@ func TestSandboxes(t *testing.T) {
 	m := mocktest.Start(t)
 	old := m.NewSandbox(t, mocktest.SandboxOptions{Emulate: "8.3.0"})
 	cur := m.NewSandbox(t, mocktest.SandboxOptions{})
-	if !strings.HasPrefix(old.URL, m.URL+"/sandboxes/sb-") || old.ID == cur.ID {
+	if !strings.HasPrefix(old.URL, m.URL+"/sandboxes/TestSandboxes-") || old.ID == cur.ID {
 		t.Fatalf("sandbox URLs %s %s", old.URL, cur.URL)
 	}
 	if status, got := redeem(t, old.Session("carol", "carol-token"), "PrjXok"); status != 200 || got != "project-x" {

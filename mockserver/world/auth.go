@@ -33,7 +33,7 @@ func errLogin(code, reason string) *Error {
 // Random.secret alphabet); only its hash is stored. An unknown user is "Unauthorized" (§3.6);
 // a wrong password is Meteor's 403 "Incorrect password" [inferred: ambiguous-error setting].
 func (w *World) Login(c Credentials) (*Session, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if c.Resume != "" {
 		return w.resume(c.Resume)
@@ -107,7 +107,7 @@ func (w *World) Authenticate(userID, token string) (string, error) {
 	if userID == "" || token == "" {
 		return "", ErrNotLoggedIn()
 	}
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if u := w.users.get(userID); u != nil && w.hasToken(u.ID, hashLoginToken(token)) {
 		return u.ID, nil
@@ -117,7 +117,7 @@ func (w *World) Authenticate(userID, token string) (string, error) {
 
 // Logout removes the login token used by the request.
 func (w *World) Logout(userID, token string) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {
@@ -129,7 +129,7 @@ func (w *World) Logout(userID, token string) error {
 
 // Me returns the caller's public user document.
 func (w *World) Me(userID string) (*UserInfo, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {

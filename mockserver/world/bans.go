@@ -30,7 +30,7 @@ func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 // Ban is rooms.banUser (§2.3): the subscription is kept with status BANNED, usersCount drops
 // by one and the room roles owner/moderator/leader are stripped.
 func (w *World) Ban(uid, rid string, target UserSelector) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	u := w.userByParams(target)
 	if u == nil {
@@ -74,7 +74,7 @@ func (w *World) ownerCount(rid string) int {
 // Unban is rooms.unbanUser (§2.4): the subscription is deleted; the user is no member
 // afterwards. A target that is not banned answers the plain error "error-user-not-banned".
 func (w *World) Unban(uid, rid string, target UserSelector) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	u := w.userByParams(target)
 	if u == nil {
@@ -93,7 +93,7 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 
 // BannedUsers is rooms.bannedUsers (§2.5): needs only room access, else 401 "unauthorized".
 func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r := w.rooms.get(rid)
 	if r == nil || !w.canAccess(r, uid) {

@@ -3,6 +3,8 @@ package world
 import (
 	"fmt"
 	"testing"
+
+	"github.com/rcinvite/rcinvite/fixtures"
 )
 
 // benchWorld returns the default world with extra invites (none of them reusable by the
@@ -106,4 +108,31 @@ func BenchmarkRoomMembers(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkNew makes a world on a shared fixture set and, in "first-use", runs its first
+// operation, which builds its data: what opening a sandbox and its first request cost in the
+// world itself (without HTTP and the control API).
+func BenchmarkNew(b *testing.B) {
+	shared := fixtures.Default()
+	b.Run("pending", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := New(Options{Fixtures: shared}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("first-use", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w, err := New(Options{Fixtures: shared})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !w.ValidateInviteToken("PrjXok") {
+				b.Fatal("PrjXok is not valid")
+			}
+		}
+	})
 }

@@ -30,7 +30,7 @@ const directMessageMaxUsers = 8
 // creator's is opened.
 func (w *World) CreateDirectMessage(uid string, usernames []string, excludeSelf bool) (*DirectRoom, error) {
 	const m = "createDirectMessage"
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	me := w.users.get(uid)
 	if me == nil || me.Username == "" {

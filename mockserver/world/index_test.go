@@ -12,8 +12,8 @@ import (
 // audit rebuilds every index of w from its tables and fails when a maintained index differs.
 func audit(t *testing.T, w *World, step string) {
 	t.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.mutex.Lock()
+	defer w.mutex.Unlock()
 	want := newStore()
 	for u := range w.users.values() {
 		want.putUser(u)
@@ -262,7 +262,7 @@ func TestRemovalsCompactTheInviteTableAndReuseList(t *testing.T) {
 	if want := append([]string{"PrjXok", "Expird", "MaxedX", "Forevr", "DMroom", "Gonezz"}, ids...); !slices.Equal(got, want) {
 		t.Errorf("invites = %v, want %v", got, want)
 	}
-	w.mu.Lock()
+	w.mutex.Lock()
 	slots, listed := len(w.invites.docs), len(w.reusable[key].invites)
 	for i := 1; i < len(got); i++ { // rank (which login-token lookups use) follows insertion order
 		if a, b := w.invites.rank(got[i-1]), w.invites.rank(got[i]); a < 0 || a >= b {
@@ -272,7 +272,7 @@ func TestRemovalsCompactTheInviteTableAndReuseList(t *testing.T) {
 	if r := w.invites.rank("Many00"); r != -1 {
 		t.Errorf("rank of a removed invite = %d, want -1", r)
 	}
-	w.mu.Unlock()
+	w.mutex.Unlock()
 	if live := len(got); slots > 2*live+33 {
 		t.Errorf("%d invites held in %d table slots: removals never compacted", live, slots)
 	}

@@ -21,7 +21,7 @@ type UseInvite struct {
 // Only then does it write: the user's inviteToken, uses+1 when the caller had no subscription,
 // and the join (a new subscription, usersCount+1). Members do not use up a slot.
 func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if token == "" {
 		return nil, errInvalidToken("useInviteToken")
@@ -62,13 +62,13 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 // ValidateInviteToken reports whether the token names a usable invite (§1.6): it exists, its
 // room exists, and it is neither expired nor used up. Bans and membership are not looked at.
 func (w *World) ValidateInviteToken(token string) bool {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	_, _, err := w.validateInviteToken(token)
 	return err == nil
 }
 
-// validateInviteToken is Rocket.Chat's validateInviteToken. Callers hold w.mu.
+// validateInviteToken is Rocket.Chat's validateInviteToken. Callers hold w.mutex.
 func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 	inv := w.invites.get(token)
 	if token == "" || inv == nil {
@@ -93,7 +93,7 @@ func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 // url = SiteURL + "/invite/" + _id (the "direct" invite URL type); the stored url stays "".
 func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite, error) {
 	const m = "findOrCreateInvite"
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if rid == "" {
 		return nil, coded("error-the-field-is-required", "The field rid is required", field(m, "rid"))
@@ -157,7 +157,7 @@ func (inv *Invite) clone() *Invite {
 // ListInvites returns every invite of every user as stored (url ""), for callers with the
 // unscoped create-invite-links permission (admins); others get not_authorized.
 func (w *World) ListInvites(uid string) ([]Invite, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "create-invite-links", "") {
 		return nil, errNotAuthorized()
@@ -171,7 +171,7 @@ func (w *World) ListInvites(uid string) ([]Invite, error) {
 
 // RemoveInvite deletes any invite, for callers with the unscoped create-invite-links permission.
 func (w *World) RemoveInvite(uid, id string) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "create-invite-links", "") {
 		return errNotAuthorized()
@@ -192,7 +192,7 @@ var mailAddress = regexp.MustCompile(`(?i)^([\w-]+(?:\.[\w-]+)*)@((?:[\w-]+\.)*\
 // it answers as if the mails were sent [inferred]. The route answers failures with
 // API.v1.failure({error: e.message}), so errors are plain with Meteor's "reason [code]" text.
 func (w *World) SendInvitationEmail(uid string, emails []string) ([]string, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "bulk-register-user", "") {
 		return nil, plain("Not allowed [error-not-allowed]")

@@ -21,9 +21,8 @@ func passwordDigest(password string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// load replaces the world's data by the fixture set, dated now. Callers hold w.mu.
-func (w *World) load(f *fixtures.Set) error {
-	now := dateOf(w.clock.Now())
+// load replaces the world's data by the fixture set, dated now. Callers hold w.mutex.
+func (w *World) load(f *fixtures.Set, now Date) {
 	w.clear()
 	for _, fu := range f.Users {
 		u := &User{ID: fu.ID, Username: fu.Username, Name: fu.Name, Roles: slices.Clone(fu.Roles),
@@ -51,7 +50,6 @@ func (w *World) load(f *fixtures.Set) error {
 			Uses: fi.Uses, CreatedAt: created, Expires: expiry(created, fi.Days), UpdatedAt: created}
 		w.putInvite(inv)
 	}
-	return nil
 }
 
 // loadRoom adds a fixture room and the subscriptions of its owner, moderators, members and

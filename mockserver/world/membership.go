@@ -8,7 +8,7 @@ import "slices"
 // removeUserFromRoomMethod. channels.kick answers the channel as it is afterwards; groups.kick
 // answers nothing but success (nil).
 func (w *World) Kick(uid string, k Kind, sel RoomSelector, target UserSelector) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	var r *Room
 	var err error
@@ -41,7 +41,7 @@ func (w *World) Kick(uid string, k Kind, sel RoomSelector, target UserSelector) 
 // group", whatever the room type) and the target must have a subscription; the target is not
 // the room's last owner. Then the subscription goes (a BANNED one too, which lifts the ban
 // [inferred]). A kicker with kick-user-from-any-<t>-room (admins, for channels) may "remove"
-// a user who is not in the room: it succeeds and changes nothing. Callers hold w.mu.
+// a user who is not in the room: it succeeds and changes nothing. Callers hold the world lock.
 func (w *World) removeUserFromRoom(uid string, r *Room, target *User) error {
 	const m = "removeUserFromRoom"
 	if !w.can(uid, "remove-user", r.ID) || !memberActionAllowed(r) { // spec/SOURCES.md channelsKick #5, #6
@@ -90,7 +90,7 @@ func (w *World) leave(r *Room, s *Subscription) { // spec/SOURCES.md channelsKic
 // owner. channels.leave answers the channel afterwards; the others nothing but success (nil).
 func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 	const m = "leaveRoom"
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, true)
 	if err != nil {
@@ -119,7 +119,7 @@ func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 // archived rooms allowed. channels.info needs no access (any logged-in user reads a channel,
 // a banned one too); groups.info needs access to the group.
 func (w *World) RoomOf(uid string, k Kind, sel RoomSelector) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, false)
 	if err != nil {

@@ -556,15 +556,19 @@ func TestSyncLists(t *testing.T) {
 func TestTrashKeepsTheLatestDeletions(t *testing.T) {
 	w := newWorld(t, "")
 	now := dateOf(start)
+	w.lock() // builds the pending world before its store is written to directly
 	for i := range TrashBudget + 5 {
 		w.toTrash(&Deleted{ID: string(rune('a'+i%26)) + strings.Repeat("x", i/26), Collection: Rooms, DeletedAt: now})
 	}
+	w.unlock()
 	st := w.Export()
 	if len(st.Trash) != TrashBudget || st.Trash[0].ID != "f" {
 		t.Errorf("trash holds %d, first %q; want %d from the sixth", len(st.Trash), st.Trash[0].ID, TrashBudget)
 	}
 	// A second deletion of one _id moves it last.
+	w.lock()
 	w.toTrash(&Deleted{ID: "f", Collection: Rooms, DeletedAt: now})
+	w.unlock()
 	if st := w.Export(); st.Trash[len(st.Trash)-1].ID != "f" || len(st.Trash) != TrashBudget {
 		t.Errorf("trash after re-deleting f: last %q, %d entries", st.Trash[len(st.Trash)-1].ID, len(st.Trash))
 	}

@@ -42,9 +42,10 @@ type Recorder interface {
 }
 
 // Record sends every later change of the world to r (nil stops recording). The data the
-// world holds now are not sent: r starts from what it already holds (an Export, a file).
+// world holds now are not sent: r starts from what it already holds (an Export, a file). A
+// pending world builds its data first, so that later changes apply to them.
 func (w *World) Record(r Recorder) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	w.recorder = r
 	w.forget()
@@ -54,9 +55,9 @@ func (w *World) Record(r Recorder) {
 // answer a request only then, so that an answer never reports data a crash could lose.
 // Without a recorder it returns nil at once.
 func (w *World) Sync(ctx context.Context) error {
-	w.mu.Lock()
+	w.lockSettings()
 	r := w.recorder
-	w.mu.Unlock()
+	w.unlock()
 	if r == nil {
 		return nil
 	}
@@ -64,7 +65,7 @@ func (w *World) Sync(ctx context.Context) error {
 }
 
 // unlock records the changes of the operation that held the lock, then releases it. Every
-// operation releases w.mu through unlock, so none can change data unrecorded.
+// operation releases w.mutex through unlock, so none can change data unrecorded.
 func (w *World) unlock() {
 	if w.recorder != nil {
 		if cs, changed := w.changeset(); changed {
@@ -74,7 +75,7 @@ func (w *World) unlock() {
 		}
 	}
 	w.forget()
-	w.mu.Unlock()
+	w.mutex.Unlock()
 }
 
 // forget clears the change marks.
@@ -87,7 +88,7 @@ func (w *World) forget() {
 	w.trash.untouch()
 }
 
-// changeset collects the marked changes. Callers hold w.mu.
+// changeset collects the marked changes. Callers hold w.mutex.
 func (w *World) changeset() (Changeset, bool) {
 	var cs Changeset
 	if w.replaced {

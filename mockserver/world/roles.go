@@ -48,7 +48,7 @@ func errUserNotInRoom(m string) *Error {
 // subscription (any, a BANNED one included: findOneByRoomIdAndUserId
 // does not look at status [likely]), not holding the role yet. Then $addToSet the role.
 func (w *World) AddRoomRole(uid string, k Kind, sel RoomSelector, target UserSelector, role RoomRole) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	s, err := w.roleTarget(uid, k, sel, target, role, role.add, errUserNotInRoom)
 	if err != nil {
@@ -68,7 +68,7 @@ func (w *World) AddRoomRole(uid string, k Kind, sel RoomSelector, target UserSel
 // (Roles.countUsersInRole('owner', rid) == 1). Then $pull the role: a subscription that had
 // roles keeps `roles: []`.
 func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target UserSelector, role RoomRole) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	s, err := w.roleTarget(uid, k, sel, target, role, role.remove, role.notInRoomOnRemove)
 	if err != nil {
@@ -90,7 +90,7 @@ func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target User
 
 // roleTarget runs the checks both role methods share and returns the target's subscription:
 // the room, getUserFromParams, the permission, the subscription (notInRoom answers its
-// absence). Callers hold w.mu.
+// absence). Callers hold the world lock.
 func (w *World) roleTarget(uid string, k Kind, sel RoomSelector, target UserSelector, role RoomRole, m string, notInRoom func(string) *Error) (*Subscription, error) {
 	r, err := w.findRoom(uid, k, sel, true) // spec/SOURCES.md channelsAddOwner #1-#3, groupsAddOwner #1-#4
 	if err != nil {
@@ -145,7 +145,7 @@ type RoomRoleHolder struct {
 // subscriptions holding owner, moderator or leader (the Subscriptions-scoped roles), sorted by
 // u.username.
 func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolder, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, true)
 	if err != nil {

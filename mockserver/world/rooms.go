@@ -140,7 +140,7 @@ type NewRoom struct {
 
 // CreateRoom creates a channel or group owned by the caller (create-c / create-p).
 func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "create-"+k.T, "") {
 		return nil, ErrForbidden("unauthorized")
@@ -176,7 +176,7 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 // DeleteRoom erases a room and its subscriptions (delete-c / delete-p scoped to the room).
 // Its invites stay: using them afterwards answers error-invalid-room.
 func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, false)
 	if err != nil {
@@ -197,7 +197,7 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 // add-user-to-any-c-room / add-user-to-any-p-room; a banned target is refused with
 // error-user-is-banned (PR #39840); a member stays a member.
 func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSelector) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, true)
 	if err != nil {
@@ -225,7 +225,7 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 // JoinChannel is channels.join: a banned user cannot access the room and gets
 // error-not-allowed {method:"joinRoom"}; a member stays a member.
 func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, Channel, sel, true)
 	if err != nil {
@@ -243,7 +243,7 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 // RoomMembers is channels.members / groups.members: the non-banned members sorted by username.
 // A channel the caller cannot access answers 403 "unauthorized".
 func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Members, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.findRoom(uid, k, sel, false)
 	if err != nil {
@@ -268,7 +268,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 // cannot access API.v1.failure('not-allowed', 'Not Allowed'):
 // {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	r, err := w.roomByIdOrName(sel, false)
 	if err != nil {
@@ -283,7 +283,7 @@ func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 // Subscription is subscriptions.getOne: the caller's subscription to rid (a ban included, with
 // status BANNED), or nil.
 func (w *World) Subscription(uid, rid string) *Subscription {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	s := w.sub(rid, uid)
 	if s == nil {

@@ -34,7 +34,7 @@ func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	out := &SubscriptionsSync{Update: []Subscription{}, Remove: []Removed{}}
 	for _, s := range w.userSubsOf(uid) {
@@ -58,7 +58,7 @@ func (w *World) RoomsSince(uid, updatedSince string) (*RoomsSync, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	out := &RoomsSync{Update: []Room{}, Remove: []Removed{}}
 	for r := range w.rooms.values() {

@@ -59,7 +59,7 @@ type UserRoom struct {
 // used); "User not found." (plain) otherwise. With includeUserRooms the user's subscriptions
 // sorted by type then name, for oneself or view-other-user-channels.
 func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	var value, by string
 	switch {

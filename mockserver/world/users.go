@@ -47,7 +47,7 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	required := func(field string) error {
 		return coded("error-the-field-is-required", "The field "+field+" is required", map[string]any{"method": m, "field": field})
 	}
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "create-user", "") {
 		return nil, errPermissionsRequired()
@@ -96,7 +96,7 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 // DeleteUser is users.delete (delete-user, i.e. admins): the user, its login tokens and its
 // subscriptions go; rooms lose it from usersCount. [inferred: last-owner handling left out]
 func (w *World) DeleteUser(uid string, target UserSelector) error {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "delete-user", "") {
 		return errPermissionsRequired()
@@ -119,7 +119,7 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 
 // Info is /api/info's version: major.minor of the emulated version ("8.4").
 func (w *World) Info() string {
-	w.mu.Lock()
+	w.lockSettings()
 	defer w.unlock()
 	p, _ := parseVersion(w.version)
 	return fmt.Sprintf("%d.%d", p[0], p[1])

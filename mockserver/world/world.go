@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
 )
@@ -41,15 +42,27 @@ type Options struct {
 }
 
 // World is one isolated Rocket.Chat server state. It is safe for concurrent use.
+//
+// A new or reset world holds no data of its own until an operation first needs them: then it
+// builds them from its fixtures, dated at the instant it was made or reset (pending, datedAt).
+// Until that moment it costs a few hundred bytes and shares nothing but the fixture set, which
+// it only reads; so thousands of sandboxes that are opened and never used (or used late) are
+// cheap, and each one that is used is exactly the world it would have been if built at once.
 type World struct {
-	mu       sync.Mutex
-	fixtures *fixtures.Set
+	// mutex guards everything below. Operations take it through lock (data) or lockSettings
+	// (version, recorder: no data) and release it through unlock, never directly: lock is where
+	// a pending world builds its data, unlock where changes are recorded.
+	mutex    sync.Mutex
+	fixtures *fixtures.Set // read only: sandboxes share one set
 	clock    *Clock
 	random   io.Reader
 	siteURL  string
 	version  string
 
-	store // the data and their indexes (index.go)
+	store // the data and their indexes (index.go); empty while pending
+
+	pending bool      // the data are the fixtures dated at datedAt, not built yet
+	datedAt time.Time // the clock's time when the world was made or last reset
 
 	recorder  Recorder // nil: changes are not recorded (record.go)
 	seq       uint64   // the Seq of the last recorded Changeset
@@ -83,18 +96,30 @@ func New(o Options) (*World, error) {
 			return nil, fmt.Errorf("new world: %w", err)
 		}
 	}
-	if err := w.Reset(); err != nil {
-		return nil, fmt.Errorf("new world: %w", err)
-	}
+	w.pending, w.datedAt = true, w.clock.Now()
 	return w, nil
 }
+
+// lock takes the world's mutex for an operation on its data, building the data first when the
+// world is pending. Every operation that reads or writes the data starts here.
+func (w *World) lock() {
+	w.mutex.Lock()
+	if w.pending {
+		w.pending = false
+		w.load(w.fixtures, dateOf(w.datedAt))
+	}
+}
+
+// lockSettings takes the world's mutex for an operation that touches no data (the version,
+// the recorder): a pending world stays pending.
+func (w *World) lockSettings() { w.mutex.Lock() }
 
 // Clock returns the world's clock.
 func (w *World) Clock() *Clock { return w.clock }
 
 // Version returns the Rocket.Chat version the world emulates ("8.4.0").
 func (w *World) Version() string {
-	w.mu.Lock()
+	w.lockSettings()
 	defer w.unlock()
 	return w.version
 }
@@ -102,13 +127,21 @@ func (w *World) Version() string {
 // SetVersion changes the emulated version. Versions 8.3.x and 8.4.x are accepted; below 8.4.0
 // useInviteToken does not check bans. Anything else is error-invalid-version.
 func (w *World) SetVersion(v string) error {
-	p, ok := parseVersion(v)
-	if !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
-		return ErrInvalidVersion(v)
+	if err := CheckVersion(v); err != nil {
+		return err
 	}
-	w.mu.Lock()
+	w.lockSettings()
 	defer w.unlock()
 	w.version, w.versioned = v, true
+	return nil
+}
+
+// CheckVersion returns nil for a version a world can emulate (8.3.x and 8.4.x) and
+// error-invalid-version otherwise.
+func CheckVersion(v string) error {
+	if p, ok := parseVersion(v); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
+		return ErrInvalidVersion(v)
+	}
 	return nil
 }
 
@@ -137,17 +170,23 @@ func (w *World) checksBansOnInvite() bool {
 
 // Reset puts the world's data back to its fixtures. Fixture invites are dated relative to
 // the clock's now at the reset (createdAt = now - age). The version and the clock are kept:
-// resume the clock first for a reset to real time.
+// resume the clock first for a reset to real time. The data are built when next needed, or
+// at once when a recorder must receive them.
 func (w *World) Reset() error {
-	w.mu.Lock()
+	w.lockSettings()
 	defer w.unlock()
 	w.replaced = true
-	return w.load(w.fixtures)
+	w.store, w.pending, w.datedAt = store{}, true, w.clock.Now()
+	if w.recorder != nil {
+		w.pending = false
+		w.load(w.fixtures, dateOf(w.datedAt))
+	}
+	return nil
 }
 
 // Export returns a deep copy of the world's data.
 func (w *World) Export() State {
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
 	s := State{Version: w.version}
 	for u := range w.users.values() {
@@ -173,8 +212,8 @@ func (w *World) Export() State {
 // shares no slices or pointers with s. The version is set when s.Version is not empty.
 func (w *World) Import(s State) error {
 	if s.Version != "" {
-		if p, ok := parseVersion(s.Version); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
-			return ErrInvalidVersion(s.Version)
+		if err := CheckVersion(s.Version); err != nil {
+			return err
 		}
 	}
 	if err := checkState(s); err != nil {
@@ -203,9 +242,9 @@ func (w *World) Import(s State) error {
 		d := s.Trash[i]
 		c.toTrash(&d)
 	}
-	w.mu.Lock()
+	w.lock()
 	defer w.unlock()
-	w.store = c
+	w.store, w.pending = c, false
 	w.replaced = true
 	if s.Version != "" {
 		w.version, w.versioned = s.Version, true

@@ -21,9 +21,16 @@ var start = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 // newWorld returns the default world at a frozen start time with a seeded random source.
 func newWorld(t *testing.T, version string) *World {
 	t.Helper()
-	c := NewClock()
-	c.Freeze(start)
-	w, err := New(Options{Clock: c, Version: version, Random: rand.NewChaCha8([32]byte{1})})
+	return frozenWorld(t, Options{Version: version})
+}
+
+// frozenWorld returns a world with options o, its clock frozen at start and a seeded random source.
+func frozenWorld(t *testing.T, o Options) *World {
+	t.Helper()
+	o.Clock = NewClock()
+	o.Clock.Freeze(start)
+	o.Random = rand.NewChaCha8([32]byte{1})
+	w, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

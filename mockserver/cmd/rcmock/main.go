@@ -103,6 +103,7 @@ type options struct {
 	emulate      string
 	controlToken string
 	journalSize  int
+	maxSandboxes int
 	latency      time.Duration
 	siteURL      string
 	stateFile    string
@@ -128,7 +129,7 @@ Environment:
 
 Routes:
   /api/...                   the default world (Rocket.Chat REST API)
-  /sandboxes/{id}/api/...    a sandbox world (POST /_mock/sandboxes opens one)
+  /sandboxes/{id}/api/...    a sandbox world (PUT /_mock/sandboxes/{id} opens one)
   /_mock/...                 the control API (spec/mock-control.yaml): reset, clock,
                              sandboxes, settings, state, requests
   /livez                     health check
@@ -151,6 +152,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
+	fs.IntVar(&o.maxSandboxes, "max-sandboxes", mockserver.DefaultMaxSandboxes, "sandboxes held at once; opening one more answers 429 error-too-many-sandboxes (an unused sandbox costs about 1 KiB, a used one about as much as the default world)")
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
@@ -264,6 +266,7 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		mockserver.WithStrict(o.strict),
 		mockserver.WithLogger(logger),
 		mockserver.WithJournalSize(o.journalSize),
+		mockserver.WithMaxSandboxes(o.maxSandboxes),
 		mockserver.WithLatency(o.latency),
 		mockserver.WithControlToken(o.controlToken),
 	}

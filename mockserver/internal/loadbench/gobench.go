@@ -14,6 +14,8 @@ type GoBench struct {
 	NsPerOp     float64 // ns/op
 	BytesPerOp  int64   // B/op
 	AllocsPerOp int64   // allocs/op
+	// Metrics are the benchmark's own b.ReportMetric figures, by unit ("heapB/sandbox").
+	Metrics map[string]float64
 }
 
 // ParseGoBench reads the Benchmark lines of `go test -bench -benchmem` output.
@@ -38,6 +40,13 @@ func ParseGoBench(out string) []GoBench {
 				b.BytesPerOp, _ = strconv.ParseInt(v, 10, 64)
 			case "allocs/op":
 				b.AllocsPerOp, _ = strconv.ParseInt(v, 10, 64)
+			default:
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					if b.Metrics == nil {
+						b.Metrics = map[string]float64{}
+					}
+					b.Metrics[unit] = x
+				}
 			}
 		}
 		res = append(res, b)

@@ -1,7 +1,8 @@
 // Package loadbench measures rcmock over HTTP on loopback, side by side with a floor (a bare
-// net/http server answering the same bytes) and with Prism. It drives wrk for the load, times
-// start-up from exec to the first 200 of GET /api/info, and reads the resident memory of a
-// server process from /proc. The program in cmd/loadbench composes these into BENCHMARKS.md.
+// net/http server answering the same bytes) and with its peers (Prism, WireMock, Mockoon). It
+// drives wrk for the load, times start-up from exec to the first 200 of GET /api/info, reads
+// the resident memory of a server process from /proc, and writes WireMock's stubs. The program
+// in cmd/loadbench composes these into BENCHMARKS.md.
 package loadbench
 
 import (

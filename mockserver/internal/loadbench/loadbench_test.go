@@ -1,10 +1,12 @@
 package loadbench
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,19 +40,17 @@ func TestParseGoBenchReadsBenchmemLines(t *testing.T) {
 	out := "goos: linux\n" +
 		"BenchmarkUseInviteToken/strict-2   \t   50000\t     23456 ns/op\t    4096 B/op\t      52 allocs/op\n" +
 		"BenchmarkScale/1M/validate-2 100 1.5e+04 ns/op\n" +
+		"BenchmarkSandbox/open-2 \t 20000\t 54192 ns/op\t 1203 heapB/sandbox\t 18453 sandboxes/s\t 9000 B/op\n" +
 		"PASS\n"
 	got := ParseGoBench(out)
 	want := []GoBench{
 		{Name: "BenchmarkUseInviteToken/strict", N: 50000, NsPerOp: 23456, BytesPerOp: 4096, AllocsPerOp: 52},
 		{Name: "BenchmarkScale/1M/validate", N: 100, NsPerOp: 15000},
+		{Name: "BenchmarkSandbox/open", N: 20000, NsPerOp: 54192, BytesPerOp: 9000,
+			Metrics: map[string]float64{"heapB/sandbox": 1203, "sandboxes/s": 18453}},
 	}
-	if len(got) != len(want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ParseGoBench = %+v, want %+v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("line %d = %+v, want %+v", i, got[i], want[i])
-		}
 	}
 }
 
@@ -108,5 +108,41 @@ func TestCPUReadersSeeThisProcessWork(t *testing.T) {
 	}
 	if machine <= 0 || own < 0 || own > machine {
 		t.Fatalf("MachineCPU %v, ProcessCPU %v: want 0 <= process <= machine", machine, own)
+	}
+}
+
+func TestWireMockMappingsMatchMethodAndURLAndAnswerTheBytes(t *testing.T) {
+	raw, err := WireMockMappings([]Stub{
+		{Method: "get", Path: "/api/info", Answer: Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"version":"8.4"}`)}},
+		{Method: "POST", Path: "/api/v1/validateInviteToken", Answer: Answer{Status: 200, ContentType: "application/json", Body: []byte(`{"valid":true}`)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Mappings []struct {
+			Request  map[string]string
+			Response struct {
+				Status  int
+				Headers map[string]string
+				Body    string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Mappings) != 2 {
+		t.Fatalf("%d mappings: %s", len(got.Mappings), raw)
+	}
+	m := got.Mappings[0]
+	if len(m.Request) != 2 || m.Request["method"] != "GET" || m.Request["url"] != "/api/info" {
+		t.Errorf("request matcher %v, want method GET and url /api/info only", m.Request)
+	}
+	if m.Response.Status != 200 || m.Response.Body != `{"version":"8.4"}` || m.Response.Headers["Content-Type"] != "application/json" {
+		t.Errorf("response %+v", m.Response)
+	}
+	if got.Mappings[1].Request["method"] != "POST" || got.Mappings[1].Response.Body != `{"valid":true}` {
+		t.Errorf("second mapping %+v", got.Mappings[1])
 	}
 }

@@ -1,10 +1,13 @@
-// Command loadbench measures rcmock against a floor server and Prism on loopback and writes
-// BENCHMARKS.md. Run it from the repository (make bench); it needs wrk on PATH, and npm to
-// install Prism into a temporary folder unless -prism names a prism binary or -prism=off.
+// Command loadbench measures rcmock against a floor server and its peers (Prism, WireMock,
+// Mockoon) on loopback and writes BENCHMARKS.md. Run it from the repository (make bench); it
+// needs wrk on PATH, java for WireMock, and npm to install the peers into a temporary folder
+// (unless -prism, -wiremock, -mockoon name installed ones or are off).
 //
-// In one run it: runs the in-process Go benchmarks of package mockserver; builds rcmock; loads
-// validateInviteToken and useInviteToken on rcmock, the floor and Prism with wrk; times start-up
-// of rcmock and Prism; reads rcmock's resident memory with 100k invites and across 1M requests.
+// In one run it: runs the in-process Go benchmarks of package mockserver; builds rcmock; times
+// the start-up of every server; tries WireMock's thread settings; loads validateInviteToken and
+// useInviteToken on all of them with wrk in interleaved rounds; reads their resident memory;
+// reads rcmock's with 100k invites and across 1M requests; and computes "Scale on paper" from
+// the CPU per request and the memory per sandbox.
 //
 // `loadbench floor -addr A -answers F` is the floor server itself (loadbench starts it so).
 package main
@@ -36,6 +39,15 @@ type options struct {
 	memRequests  int64
 	memInvites   int
 	analysis     string
+
+	wireMock        string // standalone jar; "": npm install; off: skip
+	wireMockVersion string
+	wireMockConfigs string
+	tuneDuration    time.Duration
+	mockoon         string // mockoon-cli; "": npm install; off: skip
+	mockoonVersion  string
+	peerStartups    int
+	scaleProcessRPS float64
 }
 
 func main() {
@@ -63,6 +75,14 @@ func main() {
 	flag.Int64Var(&o.memRequests, "mem-requests", 1_000_000, "requests in a row for the memory-flatness check")
 	flag.IntVar(&o.memInvites, "mem-invites", 100_000, "invites loaded for the resident-memory figure")
 	flag.StringVar(&o.analysis, "analysis", "mockserver/internal/loadbench/ANALYSIS.md", "hand-written analysis of missed targets, copied into the report (empty: none)")
+	flag.StringVar(&o.wireMock, "wiremock", "", "WireMock standalone jar; empty: npm install wiremock into a temp dir; off: skip WireMock")
+	flag.StringVar(&o.wireMockVersion, "wiremock-version", "3.13.2", "npm version of wiremock")
+	flag.StringVar(&o.wireMockConfigs, "wiremock-configs", "10/2,25/2,50/2,100/2,25/1", "WireMock Jetty configurations to try, container-threads/acceptor-threads, comma separated; the fastest is measured")
+	flag.DurationVar(&o.tuneDuration, "tune-duration", 5*time.Second, "length of the wrk run that rates each WireMock configuration")
+	flag.StringVar(&o.mockoon, "mockoon", "", "mockoon-cli binary; empty: npm install @mockoon/cli into a temp dir; off: skip Mockoon")
+	flag.StringVar(&o.mockoonVersion, "mockoon-version", "9.9.0", "npm version of @mockoon/cli")
+	flag.IntVar(&o.peerStartups, "peer-startups", 3, "start-up repetitions for WireMock and Mockoon")
+	flag.Float64Var(&o.scaleProcessRPS, "scale-process-rps", 200, "requests per second one test process is assumed to send, for \"Scale on paper\"")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -40,23 +40,33 @@ const (
 
 // bench is everything one run measured.
 type bench struct {
-	o        options
-	root     string // repository root
-	tmp      string
-	started  time.Time
-	machine  machine
-	loads    map[string]map[string]loadbench.Result // endpoint -> server -> result
-	others   map[string]map[string]float64          // endpoint -> server -> cores used by other processes during the run
-	startups map[string][]time.Duration             // server -> start-up times
-	goBench  string                                 // raw go test output
-	memory   memoryFigures
-	prismVer string
-	notes    []string
+	o         options
+	root      string // repository root
+	tmp       string
+	started   time.Time
+	machine   machine
+	answers   map[string]loadbench.Answer            // path -> rcmock's answer, served by the floor and WireMock
+	loads     map[string]map[string]loadbench.Result // endpoint -> server -> result
+	others    map[string]map[string]float64          // endpoint -> server -> cores used by other processes during the run
+	serverCPU map[string]map[string]time.Duration    // endpoint -> server -> the server's CPU time per request in that run
+	rss       map[string]loadbench.Memory            // server -> resident memory after its load runs
+	startups  map[string][]time.Duration             // server -> start-up times
+	goBench   string                                 // raw go test output
+	memory    memoryFigures
+	prismBin  string
+	prismVer  string
+	notes     []string
+
+	wireMockJar, wireMockRoot, wireMockVer, javaVer string
+	wireMockTrials                                  []wireMockTrial
+	wireMockBest                                    wireMockTrial
+	mockoonBin, mockoonVer                          string
 }
 
 func run(ctx context.Context, o options) error {
 	b := &bench{o: o, started: time.Now(), loads: map[string]map[string]loadbench.Result{},
-		others: map[string]map[string]float64{}, startups: map[string][]time.Duration{}}
+		others: map[string]map[string]float64{}, serverCPU: map[string]map[string]time.Duration{},
+		rss: map[string]loadbench.Memory{}, startups: map[string][]time.Duration{}}
 	var err error
 	if b.root, err = moduleRoot(); err != nil {
 		return err
@@ -72,10 +82,12 @@ func run(ctx context.Context, o options) error {
 	}{
 		{"go benchmarks", b.runGoBench},
 		{"build rcmock", b.buildRcmock},
-		{"rcmock", b.measureRcmock},
+		{"rcmock start-up and answers", b.measureRcmockStartup},
+		{"Prism start-up", b.measurePrismStartup},
+		{"peers: install and start-up", b.preparePeers},
+		{"WireMock threads", b.tuneWireMock},
+		{"HTTP load, every server interleaved", b.measureLoads},
 		{"rcmock memory", b.measureMemory},
-		{"floor", b.measureFloor},
-		{"Prism", b.measurePrism},
 	}
 	for _, s := range steps {
 		logf("== %s", s.name)
@@ -128,17 +140,26 @@ func (b *bench) buildRcmock(ctx context.Context) error {
 	return nil
 }
 
-// startRcmock starts the built rcmock on a free loopback port.
-func (b *bench) startRcmock(ctx context.Context) (*loadbench.Process, error) {
+// startOnFreePort starts server name with the command line argv makes for a free loopback
+// port, and waits up to timeout for its first 200 of GET /api/info.
+func startOnFreePort(ctx context.Context, name string, timeout time.Duration, argv func(host, port string) []string) (*loadbench.Process, error) {
 	addr, err := loadbench.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	argv := append([]string{b.rcmockPath(), "--addr", addr}, strings.Fields(b.o.rcmockArgs)...)
-	return loadbench.Start(ctx, serverRcmock, addr, 10*time.Second, nil, argv...)
+	host, port, _ := strings.Cut(addr, ":")
+	return loadbench.Start(ctx, name, addr, timeout, nil, argv(host, port)...)
 }
 
-func (b *bench) measureRcmock(ctx context.Context) error {
+// startRcmock starts the built rcmock on a free loopback port.
+func (b *bench) startRcmock(ctx context.Context) (*loadbench.Process, error) {
+	return startOnFreePort(ctx, serverRcmock, 10*time.Second, func(host, port string) []string {
+		return append([]string{b.rcmockPath(), "--addr", host + ":" + port}, strings.Fields(b.o.rcmockArgs)...)
+	})
+}
+
+// measureRcmockStartup times rcmock's start-ups and records its answers for the floor and WireMock.
+func (b *bench) measureRcmockStartup(ctx context.Context) error {
 	for i := 0; i < b.o.startups; i++ {
 		p, err := b.startRcmock(ctx)
 		if err != nil {
@@ -152,13 +173,42 @@ func (b *bench) measureRcmock(ctx context.Context) error {
 		return err
 	}
 	defer p.Stop()
-	if err := b.captureAnswers(p.Addr); err != nil {
+	return b.captureAnswers(p.Addr)
+}
+
+// measureLoads starts every server at once (rcmock, the floor, Prism and the peers) and loads
+// them in interleaved rounds (loadInterleaved), then checks rcmock's memory across many
+// requests (measureFlatness).
+func (b *bench) measureLoads(ctx context.Context) error {
+	starters := []starter{{serverRcmock, b.startRcmock}, {serverFloor, b.startFloor}}
+	if b.o.prism != "off" {
+		starters = append(starters, starter{serverPrism, b.startPrism})
+	}
+	starters = append(starters, b.peerStarters()...)
+	var servers []*loadbench.Process
+	defer func() {
+		for _, p := range servers {
+			p.Stop()
+		}
+	}()
+	for _, s := range starters {
+		p, err := s.start(ctx)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, p)
+	}
+	if err := b.loadInterleaved(ctx, servers); err != nil {
 		return err
 	}
-	if err := b.loadAll(ctx, serverRcmock, p); err != nil {
-		return err
+	for _, p := range servers {
+		m, err := loadbench.ReadMemory(p.PID())
+		if err != nil {
+			return err
+		}
+		b.rss[p.Name] = m
 	}
-	return b.measureFlatness(ctx, p)
+	return b.measureFlatness(ctx, servers[0])
 }
 
 // captureAnswers records rcmock's answers, which the floor then serves byte for byte.
@@ -175,6 +225,7 @@ func (b *bench) captureAnswers(addr string) error {
 		}
 		answers[e.path] = a
 	}
+	b.answers = answers
 	data, err := json.Marshal(answers)
 	if err != nil {
 		return err
@@ -215,75 +266,74 @@ const (
 	measureTries = 3
 )
 
-// loadAll runs, for every endpoint against server p, a warm-up and then measured wrk runs.
-func (b *bench) loadAll(ctx context.Context, server string, p *loadbench.Process) error {
+// loadInterleaved runs, for every endpoint, a warm-up against each server, then measureTries
+// rounds in each of which every server gets one measured run, the order rotating from round to
+// round: a change in the machine's load meanwhile touches every server alike. Each server keeps
+// its least disturbed run.
+func (b *bench) loadInterleaved(ctx context.Context, servers []*loadbench.Process) error {
 	for _, e := range endpoints {
-		l := loadbench.Load{URL: "http://" + p.Addr + e.path, Body: e.body, UserID: e.userID,
-			AuthToken: e.authToken, Conns: b.o.conns, Threads: b.o.threads, Duration: b.o.warmup}
-		if _, err := loadbench.RunWrk(ctx, l); err != nil {
-			return err
+		load := func(p *loadbench.Process, d time.Duration) loadbench.Load {
+			return loadbench.Load{URL: "http://" + p.Addr + e.path, Body: e.body, UserID: e.userID,
+				AuthToken: e.authToken, Conns: b.o.conns, Threads: b.o.threads, Duration: d}
 		}
-		l.Duration = b.o.duration
-		var best loadbench.Result
-		bestOthers := -1.0
-		for try := 0; try < measureTries && (bestOthers < 0 || bestOthers > quietCores); try++ {
-			res, others, err := measure(ctx, l, p.PID())
-			if err != nil {
+		for _, p := range servers {
+			if _, err := loadbench.RunWrk(ctx, load(p, b.o.warmup)); err != nil {
 				return err
 			}
-			logf("%-8s %-20s %9.0f req/s  p50 %-8s p99 %-8s non-2xx %d  other CPU %.2f cores",
-				server, e.name, res.RPS(), res.P50, res.P99, res.Non2xx, others)
-			if bestOthers < 0 || others < bestOthers {
-				best, bestOthers = res, others
+		}
+		b.loads[e.name] = map[string]loadbench.Result{}
+		b.others[e.name] = map[string]float64{}
+		b.serverCPU[e.name] = map[string]time.Duration{}
+		for round := range measureTries {
+			for i := range servers {
+				p := servers[(i+round)%len(servers)]
+				res, others, cpu, err := measure(ctx, load(p, b.o.duration), p.PID())
+				if err != nil {
+					return err
+				}
+				logf("%-8s %-20s %9.0f req/s  p50 %-8s p99 %-8s non-2xx %d  other CPU %.2f cores",
+					p.Name, e.name, res.RPS(), res.P50, res.P99, res.Non2xx, others)
+				if prev, seen := b.others[e.name][p.Name]; !seen || others < prev {
+					b.loads[e.name][p.Name] = res
+					b.others[e.name][p.Name] = others
+					b.serverCPU[e.name][p.Name] = cpu / time.Duration(max(res.Requests, 1))
+				}
 			}
 		}
-		if b.loads[e.name] == nil {
-			b.loads[e.name] = map[string]loadbench.Result{}
-			b.others[e.name] = map[string]float64{}
-		}
-		b.loads[e.name][server] = best
-		b.others[e.name][server] = bestOthers
 	}
 	return nil
 }
 
 // measure runs l once and returns, beside wrk's figures, the CPU (in cores) that processes other
-// than wrk and the server pid used meanwhile.
-func measure(ctx context.Context, l loadbench.Load, pid int) (loadbench.Result, float64, error) {
+// than wrk and the server pid used meanwhile, and the CPU time the server itself used.
+func measure(ctx context.Context, l loadbench.Load, pid int) (loadbench.Result, float64, time.Duration, error) {
 	m0, err1 := loadbench.MachineCPU()
 	p0, err2 := loadbench.ProcessCPU(pid)
 	res, err := loadbench.RunWrk(ctx, l)
 	if err != nil {
-		return res, 0, err
+		return res, 0, 0, err
 	}
 	m1, err3 := loadbench.MachineCPU()
 	p1, err4 := loadbench.ProcessCPU(pid)
 	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return res, 0, err
+		return res, 0, 0, err
 	}
 	others := ((m1 - m0) - (p1 - p0) - res.WrkCPU).Seconds() / res.Elapsed.Seconds()
-	return res, max(others, 0), nil
+	return res, max(others, 0), p1 - p0, nil
 }
 
-func (b *bench) measureFloor(ctx context.Context) error {
+func (b *bench) startFloor(ctx context.Context) (*loadbench.Process, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	addr, err := loadbench.FreeAddr()
-	if err != nil {
-		return err
-	}
-	p, err := loadbench.Start(ctx, serverFloor, addr, 10*time.Second, nil,
-		self, "floor", "-addr", addr, "-answers", filepath.Join(b.tmp, "answers.json"))
-	if err != nil {
-		return err
-	}
-	defer p.Stop()
-	return b.loadAll(ctx, serverFloor, p)
+	return startOnFreePort(ctx, serverFloor, 10*time.Second, func(host, port string) []string {
+		return []string{self, "floor", "-addr", host + ":" + port, "-answers", filepath.Join(b.tmp, "answers.json")}
+	})
 }
 
-func (b *bench) measurePrism(ctx context.Context) error {
+// measurePrismStartup installs Prism (unless -prism=off) and times its start-ups.
+func (b *bench) measurePrismStartup(ctx context.Context) error {
 	if b.o.prism == "off" {
 		b.notes = append(b.notes, "Prism was skipped (-prism=off).")
 		return nil
@@ -292,32 +342,24 @@ func (b *bench) measurePrism(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.prismBin = bin
 	out, _ := exec.CommandContext(ctx, bin, "--version").Output()
 	b.prismVer = strings.TrimSpace(string(out))
-	spec := filepath.Join(b.root, "spec", "openapi.yaml")
-	start := func() (*loadbench.Process, error) {
-		addr, err := loadbench.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		host, port, _ := strings.Cut(addr, ":")
-		return loadbench.Start(ctx, serverPrism, addr, 60*time.Second, nil,
-			bin, "mock", "-h", host, "-p", port, spec)
-	}
 	for i := 0; i < b.o.prismRuns; i++ {
-		p, err := start()
+		p, err := b.startPrism(ctx)
 		if err != nil {
 			return err
 		}
 		b.startups[serverPrism] = append(b.startups[serverPrism], p.Startup)
 		p.Stop()
 	}
-	p, err := start()
-	if err != nil {
-		return err
-	}
-	defer p.Stop()
-	return b.loadAll(ctx, serverPrism, p)
+	return nil
+}
+
+func (b *bench) startPrism(ctx context.Context) (*loadbench.Process, error) {
+	return startOnFreePort(ctx, serverPrism, peerStartTimeout, func(host, port string) []string {
+		return []string{b.prismBin, "mock", "-h", host, "-p", port, filepath.Join(b.root, "spec", "openapi.yaml")}
+	})
 }
 
 // prismBinary returns -prism, or installs @stoplight/prism-cli with npm into the run's temp dir.
@@ -325,16 +367,11 @@ func (b *bench) prismBinary(ctx context.Context) (string, error) {
 	if b.o.prism != "" {
 		return b.o.prism, nil
 	}
-	dir := filepath.Join(b.tmp, "prism")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	modules, err := b.npmInstall(ctx, "prism", "@stoplight/prism-cli@"+b.o.prismVersion)
+	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund",
-		"--loglevel=error", "@stoplight/prism-cli@"+b.o.prismVersion)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm install prism: %w\n%s", err, out)
-	}
-	return filepath.Join(dir, "node_modules", ".bin", "prism"), nil
+	return filepath.Join(modules, ".bin", "prism"), nil
 }
 
 // median of ds (the upper middle for an even count); 0 for none.
