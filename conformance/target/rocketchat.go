@@ -23,7 +23,7 @@ import (
 // bound to 127.0.0.1. The target gains capability database through MongoDB's published port.
 func startRocketChat(ctx context.Context, c Config, s *Started) error {
 	dockerEnv(c)
-	if reason := dockerUnavailable(ctx, c.MongoImage, c.RCImage); reason != "" {
+	if reason := dockerUnavailable(ctx, image{c.MongoImage, "docker pull " + c.MongoImage}, image{c.RCImage, "docker pull " + c.RCImage}); reason != "" {
 		s.Unavailable = reason
 		return nil
 	}
