@@ -9,14 +9,15 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/rcclient"
 )
 
-// rocketchat-8.4-semantics.md §4 (the setup endpoints every other spec relies on) and §1.7.
+// The setup endpoints every other spec relies on (users.create, rooms, membership) and
+// sendInvitationEmail (Rocket.Chat 8.4.0 apps/meteor/app/api/server/v1/invites.ts).
 var _ = Describe("setup endpoints", func() {
 	It("a username that is taken cannot be created again", func(ctx SpecContext) {
 		bob := newUser(ctx)
 
 		_, err := admin.CreateUser(ctx, rcclient.NewUser{Email: uniqueName("e") + "@example.com", Name: "Bob again", Password: userPassword, Username: bob.Username})
 
-		// [likely] per §4: "<username> is already in use :( [error-field-unavailable]".
+		// [likely] validateUserData (Rocket.Chat 8.4.0): "<username> is already in use :( [error-field-unavailable]".
 		Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-field-unavailable"))
 	})
 
@@ -73,7 +74,8 @@ var _ = Describe("setup endpoints", func() {
 		It("a plain user may not send invitation emails", func(ctx SpecContext) {
 			_, err := call(ctx, newUser(ctx).Client, "/api/v1/sendInvitationEmail", map[string]any{"emails": []string{"someone@example.com"}})
 
-			// The route answers every failure as a plain error with the Meteor text (§1.7).
+			// The route answers every failure as a plain error with the Meteor text (spec/DEVIATIONS.md,
+			// "sendInvitationEmail errors").
 			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"Not allowed [error-not-allowed]"}`))
 		})
 
@@ -84,7 +86,7 @@ var _ = Describe("setup endpoints", func() {
 		})
 
 		It("an admin's invitation email is sent", func() {
-			Skip("sending needs an SMTP server, which no target has (rocketchat-8.4-semantics.md §1.7)")
+			Skip("sending needs an SMTP server, which no target has (README, \"For release QA\")")
 		})
 	})
 })
