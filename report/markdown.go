@@ -19,6 +19,9 @@ func (r Run) WriteMarkdown(w io.Writer) error {
 	if len(r.Target.Capabilities) > 0 {
 		fmt.Fprintf(&b, "| capabilities | %s |\n", strings.Join(r.Target.Capabilities, ", "))
 	}
+	if r.Unselected > 0 {
+		fmt.Fprintf(&b, "| not selected | %s (focus or label filter) |\n", specCount(r.Unselected))
+	}
 	writeFailuresMarkdown(&b, r.Failures())
 	if reasons := r.SkipReasons(); len(reasons) > 0 {
 		fmt.Fprintf(&b, "\n## Skipped (%d), by reason\n\n| specs | reason |\n|---:|---|\n", r.Counts().Skipped)

@@ -129,6 +129,9 @@ type Run struct {
 	// SetupFailures are failures outside any spec (the suite's setup or teardown), such as a
 	// target that was asked for and cannot run.
 	SetupFailures []Spec `json:"setupFailures,omitempty"`
+	// Unselected counts the specs the focus or label filter left out: they are not in Specs,
+	// and not counted as skipped (nothing skipped them: nobody asked for them).
+	Unselected int `json:"unselected,omitempty"`
 }
 
 // Counts are the numbers of specs by outcome; Failed includes setup failures.
@@ -245,21 +248,23 @@ func FromGinkgo(g types.Report) Run {
 	})
 	for _, sr := range specs {
 		readEntries(sr, &r.Target)
-		if sr.LeafNodeType != types.NodeTypeIt {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				setupFailed = true
-				r.SetupFailures = append(r.SetupFailures, fromSpecReport(sr, root))
-			}
-			continue
+		if sr.LeafNodeType != types.NodeTypeIt && sr.State.Is(types.SpecStateFailureStates) {
+			setupFailed = true
+			r.SetupFailures = append(r.SetupFailures, fromSpecReport(sr, root))
 		}
-		r.Specs = append(r.Specs, fromSpecReport(sr, root))
 	}
-	for i := range r.Specs {
-		if s := &r.Specs[i]; s.State == Skipped && s.Reason == "" {
-			s.Reason = "not selected by the focus or label filter"
-			if setupFailed {
-				s.Reason = "not run: the suite's setup failed"
-			}
+	for _, sr := range specs {
+		switch {
+		case sr.LeafNodeType != types.NodeTypeIt:
+		case sr.State == types.SpecStateSkipped && sr.NumAttempts == 0 && !setupFailed:
+			// Never attempted although the setup worked: the filter left it out.
+			r.Unselected++
+		case sr.State == types.SpecStateSkipped && sr.NumAttempts == 0:
+			s := fromSpecReport(sr, root)
+			s.Reason = "not run: the suite's setup failed"
+			r.Specs = append(r.Specs, s)
+		default:
+			r.Specs = append(r.Specs, fromSpecReport(sr, root))
 		}
 	}
 	return r

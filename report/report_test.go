@@ -28,6 +28,7 @@ func spec(file string, line int, state types.SpecState, message string, containe
 		State:                   state,
 		Failure:                 types.Failure{Message: message, Location: types.CodeLocation{FileName: loc.FileName, LineNumber: line + 4}},
 		RunTime:                 2 * time.Millisecond,
+		NumAttempts:             1,
 		SpecEvents:              types.SpecEvents{{SpecEventType: types.SpecEventNodeStart, Message: text}},
 	}
 }
@@ -60,9 +61,15 @@ func ginkgoRun(version string, banned types.SpecState, bannedExpects string) typ
 			spec("bans_test.go", 18, types.SpecStateSkipped, "needs capability clock or database: target url has neither", "bans", "an expired invite"),
 			spec("bans_test.go", 40, types.SpecStateSkipped, "needs capability clock or database: target url has neither", "bans", "another expired invite"),
 			spec("setup_test.go", 87, types.SpecStatePending, "", "setup endpoints", "an email is sent"),
-			spec("setup_test.go", 90, types.SpecStateSkipped, "", "setup endpoints", "a spec left out by the focus"),
+			unselected(spec("setup_test.go", 90, types.SpecStateSkipped, "", "setup endpoints", "a spec left out by the focus")),
 		},
 	}
+}
+
+// unselected makes s a spec the focus left out: Ginkgo never attempted it.
+func unselected(s types.SpecReport) types.SpecReport {
+	s.NumAttempts = 0
+	return s
 }
 
 func TestFromGinkgoReadsSpecsInWrittenOrderWithTargetAndExpectation(t *testing.T) {
@@ -79,22 +86,21 @@ func TestFromGinkgoReadsSpecsInWrittenOrderWithTargetAndExpectation(t *testing.T
 		"conformance/bans_test.go:18 skipped bans › an expired invite",
 		"conformance/bans_test.go:40 skipped bans › another expired invite",
 		"conformance/setup_test.go:87 skipped setup endpoints › an email is sent",
-		"conformance/setup_test.go:90 skipped setup endpoints › a spec left out by the focus",
 		"conformance/use_invite_token_test.go:20 passed useInviteToken › joining › a new user joins a private group through a valid invite",
 		"conformance/use_invite_token_test.go:302 failed useInviteToken › bans › a banned user cannot use a valid invite",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("specs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	ban := r.Specs[5]
+	ban := r.Specs[4]
 	if ban.Expects != "refused with error-user-is-banned" || ban.FailedAt != "conformance/use_invite_token_test.go:306" || !strings.Contains(ban.Reason, "answered HTTP 200") {
 		t.Errorf("failed spec: %+v", ban)
 	}
-	if r.Specs[2].Reason != "pending" || r.Specs[3].Reason != "not selected by the focus or label filter" {
-		t.Errorf("skip reasons %q, %q", r.Specs[2].Reason, r.Specs[3].Reason)
+	if r.Specs[2].Reason != "pending" {
+		t.Errorf("pending spec's reason %q", r.Specs[2].Reason)
 	}
-	if c := r.Counts(); c != (Counts{Passed: 1, Failed: 1, Skipped: 4}) {
-		t.Errorf("counts %v", c)
+	if c := r.Counts(); c != (Counts{Passed: 1, Failed: 1, Skipped: 3}) || r.Unselected != 1 {
+		t.Errorf("counts %v, %d unselected; want the unselected spec counted apart", c, r.Unselected)
 	}
 }
 
@@ -104,7 +110,7 @@ func TestASetupFailureCountsAsAFailureAndExplainsTheSkippedSpecs(t *testing.T) {
 	g.SpecReports[2].Failure = types.Failure{Message: "target container cannot run here: no Docker engine answers", Location: types.CodeLocation{FileName: suiteDir + "/conformance_suite_test.go", LineNumber: 51}}
 	for i := range g.SpecReports {
 		if g.SpecReports[i].LeafNodeType == types.NodeTypeIt {
-			g.SpecReports[i].State, g.SpecReports[i].Failure.Message = types.SpecStateSkipped, ""
+			g.SpecReports[i].State, g.SpecReports[i].Failure.Message, g.SpecReports[i].NumAttempts = types.SpecStateSkipped, "", 0
 		}
 	}
 
@@ -123,7 +129,7 @@ func TestASetupFailureCountsAsAFailureAndExplainsTheSkippedSpecs(t *testing.T) {
 
 func TestSummaryEndsWithTheCountsAndGroupsSkipsByReason(t *testing.T) {
 	var b bytes.Buffer
-	if err := FromGinkgo(ginkgoRun("8.4.0", types.SpecStateFailed, "")).WriteSummary(&b, "reports/index.html"); err != nil {
+	if err := FromGinkgo(ginkgoRun("8.4.0", types.SpecStateFailed, "")).WriteSummary(&b, "reports"); err != nil {
 		t.Fatal(err)
 	}
 	want := `
@@ -134,14 +140,15 @@ Failed (1):
     conformance/use_invite_token_test.go:306
     Expected a Rocket.Chat error answer HTTP 400 errorType "error-user-is-banned", but the call succeeded:
 
-Skipped (4), by reason:
+Skipped (3), by reason:
      2  needs capability clock or database: target url has neither
      1  pending
-     1  not selected by the focus or label filter
 
-Reports: reports/index.html
+1 spec not selected by the focus or label filter (not counted below).
 
-1 passed, 1 failed, 4 skipped
+Reports: reports/index.html (and summary.md, junit.xml, report.json there)
+
+1 passed, 1 failed, 3 skipped
 `
 	if b.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
@@ -174,7 +181,7 @@ func TestWriteRunWritesReportsWithoutTraceNoiseThatLoadReadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := FromGinkgo(ginkgoRun("8.4.0", types.SpecStateFailed, "refused with error-user-is-banned"))
-	if len(runs) != 1 || runs[0].Target.Describe() != again.Target.Describe() || runs[0].Specs[5].Expects != again.Specs[5].Expects || runs[0].Counts() != again.Counts() {
+	if len(runs) != 1 || runs[0].Target.Describe() != again.Target.Describe() || runs[0].Specs[4].Expects != again.Specs[4].Expects || runs[0].Counts() != again.Counts() {
 		t.Errorf("read back %+v", runs)
 	}
 	for _, name := range []string{MarkdownFile, HTMLFile} {

@@ -3,14 +3,15 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 )
 
 // WriteSummary writes the summary a run ends with on the terminal: the target, every failure
 // as its sentence with file:line and the first line of its message, the skipped specs grouped
-// by reason, where the reports are (files, when not empty), and the closing line
-// "N passed, N failed, N skipped".
-func (r Run) WriteSummary(w io.Writer, files ...string) error {
+// by reason, where the reports are (dir, when not empty: the folder WriteRun wrote), and the
+// closing line "N passed, N failed, N skipped".
+func (r Run) WriteSummary(w io.Writer, dir string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nrcinvite conformance: %s, %s\n", r.Target.Describe(), r.Start.Format(dateFormat))
 	if failures := r.Failures(); len(failures) > 0 {
@@ -28,8 +29,11 @@ func (r Run) WriteSummary(w io.Writer, files ...string) error {
 			fmt.Fprintf(&b, "  %4d  %s\n", s.Specs, firstLine(s.Reason))
 		}
 	}
-	if len(files) > 0 {
-		fmt.Fprintf(&b, "\nReports: %s\n", strings.Join(files, ", "))
+	if r.Unselected > 0 {
+		fmt.Fprintf(&b, "\n%s not selected by the focus or label filter (not counted below).\n", specCount(r.Unselected))
+	}
+	if dir != "" {
+		fmt.Fprintf(&b, "\nReports: %s (and %s, %s, %s there)\n", filepath.Join(dir, HTMLFile), MarkdownFile, JUnitFile, JSONFile)
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.Counts())
 	_, err := io.WriteString(w, b.String())
@@ -94,4 +98,12 @@ func cellWords(c Cell) string {
 		s += "; " + n
 	}
 	return s
+}
+
+// specCount is "1 spec" or "N specs".
+func specCount(n int) string {
+	if n == 1 {
+		return "1 spec"
+	}
+	return fmt.Sprintf("%d specs", n)
 }
