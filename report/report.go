@@ -132,7 +132,13 @@ type Run struct {
 	// Unselected counts the specs the focus or label filter left out: they are not in Specs,
 	// and not counted as skipped (nothing skipped them: nobody asked for them).
 	Unselected int `json:"unselected,omitempty"`
+	// NotRun counts the selected specs that never ran because the suite's setup failed; they
+	// count as skipped, with that reason.
+	NotRun int `json:"notRun,omitempty"`
 }
+
+// notRunReason is the skip reason of the specs a failed setup kept from running.
+const notRunReason = "not run: the suite's setup failed"
 
 // Counts are the numbers of specs by outcome; Failed includes setup failures.
 type Counts struct{ Passed, Failed, Skipped int }
@@ -144,7 +150,7 @@ func (c Counts) String() string {
 
 // Counts counts the run's specs by outcome.
 func (r Run) Counts() Counts {
-	c := Counts{Failed: len(r.SetupFailures)}
+	c := Counts{Failed: len(r.SetupFailures), Skipped: r.NotRun}
 	for _, s := range r.Specs {
 		switch s.State {
 		case Passed:
@@ -201,6 +207,9 @@ func (r Run) SkipReasons() []SkipReason {
 	for i, reason := range order {
 		out[i] = SkipReason{reason, n[reason]}
 	}
+	if r.NotRun > 0 {
+		out = append(out, SkipReason{notRunReason, r.NotRun})
+	}
 	slices.SortStableFunc(out, func(a, b SkipReason) int { return b.Specs - a.Specs })
 	return out
 }
@@ -253,19 +262,21 @@ func FromGinkgo(g types.Report) Run {
 			r.SetupFailures = append(r.SetupFailures, fromSpecReport(sr, root))
 		}
 	}
+	attempted := 0
 	for _, sr := range specs {
 		switch {
 		case sr.LeafNodeType != types.NodeTypeIt:
-		case sr.State == types.SpecStateSkipped && sr.NumAttempts == 0 && !setupFailed:
-			// Never attempted although the setup worked: the filter left it out.
-			r.Unselected++
 		case sr.State == types.SpecStateSkipped && sr.NumAttempts == 0:
-			s := fromSpecReport(sr, root)
-			s.Reason = "not run: the suite's setup failed"
-			r.Specs = append(r.Specs, s)
+			// Never attempted: the filter left it out (a failed setup lists no specs at all).
+			r.Unselected++
 		default:
+			attempted++
 			r.Specs = append(r.Specs, fromSpecReport(sr, root))
 		}
+	}
+	if setupFailed {
+		r.NotRun = max(g.PreRunStats.SpecsThatWillRun-attempted, 0)
+		r.Unselected = 0
 	}
 	return r
 }
@@ -277,13 +288,13 @@ func fromSpecReport(sr types.SpecReport, root string) Spec {
 		Labels:   sr.Labels(),
 		Duration: sr.RunTime,
 	}
-	if sr.LeafNodeType != types.NodeTypeIt {
-		s.Text = "[" + sr.LeafNodeType.String() + "]"
-	}
-	if len(sr.ContainerHierarchyTexts) > 0 {
+	switch {
+	case sr.LeafNodeType != types.NodeTypeIt:
+		s.Group, s.Text = "the suite", sr.LeafNodeType.String()
+	case len(sr.ContainerHierarchyTexts) > 0:
 		s.Group, s.Context = sr.ContainerHierarchyTexts[0], sr.ContainerHierarchyTexts[1:]
-	} else {
-		s.Group = "suite"
+	default:
+		s.Group = "specs outside any container"
 	}
 	switch {
 	case sr.State.Is(types.SpecStatePassed):

@@ -18,7 +18,7 @@ func (r Run) WriteSummary(w io.Writer, dir string) error {
 		fmt.Fprintf(&b, "\nFailed (%d):\n", len(failures))
 		for _, f := range failures {
 			fmt.Fprintf(&b, "  %s\n    %s\n", f.Sentence(), firstNonEmpty(f.FailedAt, f.Location))
-			if line := firstLine(f.Reason); line != "" {
+			for _, line := range summaryLines(f.Reason) {
 				fmt.Fprintf(&b, "    %s\n", line)
 			}
 		}
@@ -38,6 +38,27 @@ func (r Run) WriteSummary(w io.Writer, dir string) error {
 	fmt.Fprintf(&b, "\n%s\n", r.Counts())
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// summaryLines is the start of a failure message for the terminal: its first lines (enough
+// for the expectation and the exchange a matcher shows), each cut to a terminal's width or two.
+func summaryLines(message string) []string {
+	const most, width = 6, 240
+	lines := strings.Split(strings.TrimSpace(message), "\n")
+	if len(lines) > most {
+		lines = append(lines[:most:most], fmt.Sprintf("… (%d more lines in the reports)", len(lines)-most))
+	}
+	for i, l := range lines {
+		l = strings.TrimRight(l, " \t")
+		if r := []rune(l); len(r) > width {
+			l = string(r[:width]) + "…"
+		}
+		lines[i] = l
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
 }
 
 // dateFormat is how reports show a run's date (always UTC).
