@@ -73,9 +73,9 @@ func TestEveryVariableIsInTheReadmeTable(t *testing.T) {
 // files, cited by their path in its repository, are public and fine.
 func TestNoTextPointsOutsideTheRepository(t *testing.T) {
 	outside := regexp.MustCompile(strings.Join([]string{
-		`rocketchat-8\.4-` + `semantics`, // the team's reference
-		"\u00a7[0-9]",                      // its section numbers
-		`/work/` + `(?:shared|main|wt)\b`,  // where it and the checkouts live
+		`rocketchat-8\.4-` + `semantics`,  // the team's reference
+		"\u00a7[0-9]",                     // its section numbers
+		`/work/` + `(?:shared|main|wt)\b`, // where it and the checkouts live
 		`\bshared/[A-Z-]+\.md\b`,
 	}, "|"))
 	for _, f := range tracked(t) {
