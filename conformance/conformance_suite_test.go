@@ -134,20 +134,28 @@ func expects(what string) {
 	AddReportEntry(report.ExpectsEntry, what, ReportEntryVisibilityFailureOrVerbose)
 }
 
-// failWithExchange is the suite's fail handler: Ginkgo's Fail, with the last request of the
-// spec and its answer added when the message does not show them already, so that every
-// failure about an answer shows what the server said.
+// failWithExchange is the suite's fail handler: Ginkgo's Fail, with the spec's last request
+// and its answer added (withExchange), so that every failure about an answer shows what the
+// server said.
 func failWithExchange(message string, skip ...int) {
-	if ex := lastExchange(); ex != nil && ex != specStart {
-		if shown := ex.String(); !strings.Contains(message, indent(shown)) && !strings.Contains(message, shown) {
-			message += "\n\nThe spec's last request and its answer:\n" + indent(shown)
-		}
-	}
 	offset := 1
 	if len(skip) > 0 {
 		offset += skip[0]
 	}
-	Fail(message, offset)
+	Fail(withExchange(message, lastExchange(), specStart), offset)
+}
+
+// withExchange adds last to a failure message unless the spec sent nothing (last is still
+// the exchange it began with) or the message shows it already (the answer matchers do).
+func withExchange(message string, last, start *rcclient.Exchange) string {
+	if last == nil || last == start {
+		return message
+	}
+	shown := last.String()
+	if strings.Contains(message, indent(shown)) || strings.Contains(message, shown) {
+		return message
+	}
+	return message + "\n\nThe spec's last request and its answer:\n" + indent(shown)
 }
 
 // selfCheck labels the specs of the suite's own machinery, which need no target.
