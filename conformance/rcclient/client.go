@@ -236,7 +236,9 @@ func (v *ContractViolation) Unwrap() error { return v.Err }
 
 // GomegaString keeps Gomega from printing the violation's fields after its message, which
 // already holds the rule, the request and the answer.
-func (v *ContractViolation) GomegaString() string { return "(the rule, the request and the answer are above)" }
+func (v *ContractViolation) GomegaString() string {
+	return "(the rule, the request and the answer are above)"
+}
 
 // Error is a Rocket.Chat error answer (any status outside 2xx), as the error envelope of
 // spec/openapi.yaml (components.schemas.ErrorEnvelope):
