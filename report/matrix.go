@@ -7,13 +7,13 @@ import (
 
 // Matrix is specs × runs: one row per spec sentence found in any run, one cell per run.
 type Matrix struct {
-	Runs []Run
-	Rows []Row
+	Runs []Run // the columns, in the order given
+	Rows []Row // the specs, grouped by behaviour
 }
 
 // Row is one spec across the runs of a matrix.
 type Row struct {
-	Group    string
+	Group    string // the behaviour ("useInviteToken")
 	Sentence string // the sentence without the group ("bans › a banned user cannot use a valid invite")
 	Location string // where the spec is written, in the first run that has it
 	Cells    []Cell // one per run, in the order of Matrix.Runs
@@ -34,8 +34,8 @@ type Row struct {
 
 // Cell is a spec's outcome in one run; Absent when the run does not have the spec.
 type Cell struct {
-	Absent  bool
-	State   State
+	Absent  bool   // the run has no spec of this sentence
+	State   State  // its outcome in the run
 	Reason  string // skip reason or failure message
 	Expects string // what the spec expected of that run's server version
 }
@@ -128,8 +128,8 @@ func (m Matrix) Groups() []MatrixGroup {
 
 // MatrixGroup is a behaviour and its rows.
 type MatrixGroup struct {
-	Name string
-	Rows []Row
+	Name string // the behaviour
+	Rows []Row  // its specs
 }
 
 // VersionChanges are the rows whose behaviour changes between versions: those whose expected

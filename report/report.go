@@ -98,7 +98,8 @@ type Spec struct {
 	Location string `json:"location"`
 	// Labels are the spec's Ginkgo labels ("since:8.4.0").
 	Labels []string `json:"labels,omitempty"`
-	State  State    `json:"state"`
+	// State is the outcome: passed, failed or skipped.
+	State State `json:"state"`
 	// Detail is Ginkgo's own word for the state when it says more ("timedout", "pending").
 	Detail string `json:"detail,omitempty"`
 	// Reason is why a spec was skipped, or the failure message of a failed one (with the
@@ -107,7 +108,8 @@ type Spec struct {
 	// FailedAt is where a failed spec failed ("conformance/bans_test.go:24").
 	FailedAt string `json:"failedAt,omitempty"`
 	// Expects is what a version-aware spec expected of this server's version.
-	Expects  string        `json:"expects,omitempty"`
+	Expects string `json:"expects,omitempty"`
+	// Duration is how long the spec ran.
 	Duration time.Duration `json:"duration"`
 }
 
@@ -121,11 +123,11 @@ func (s Spec) key() string { return s.Sentence() }
 
 // Run is one run of the suite against one target.
 type Run struct {
-	Suite  string    `json:"suite"`
-	Target Target    `json:"target"`
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Specs  []Spec    `json:"specs"`
+	Suite  string    `json:"suite"`  // the suite's description ("Rocket.Chat conformance")
+	Target Target    `json:"target"` // the server it ran against
+	Start  time.Time `json:"start"`  // when it began (UTC): the run's date
+	End    time.Time `json:"end"`    // when it ended (UTC)
+	Specs  []Spec    `json:"specs"`  // the specs that ran or were skipped, in the order they are written
 	// SetupFailures are failures outside any spec (the suite's setup or teardown), such as a
 	// target that was asked for and cannot run.
 	SetupFailures []Spec `json:"setupFailures,omitempty"`
@@ -141,7 +143,9 @@ type Run struct {
 const notRunReason = "not run: the suite's setup failed"
 
 // Counts are the numbers of specs by outcome; Failed includes setup failures.
-type Counts struct{ Passed, Failed, Skipped int }
+type Counts struct {
+	Passed, Failed, Skipped int
+}
 
 // String is the closing line of every summary: "280 passed, 1 failed, 2 skipped".
 func (c Counts) String() string {
@@ -186,8 +190,8 @@ func (r Run) Failures() []Spec {
 
 // SkipReason is a reason and how many specs were skipped for it.
 type SkipReason struct {
-	Reason string
-	Specs  int
+	Reason string // the skip message
+	Specs  int    // how many specs it skipped
 }
 
 // SkipReasons groups the skipped specs by reason, the most common first.
@@ -233,8 +237,8 @@ func (r Run) Groups() []Group {
 
 // Group is a behaviour and its specs.
 type Group struct {
-	Name  string
-	Specs []Spec
+	Name  string // the outermost container ("useInviteToken")
+	Specs []Spec // in the order they are written
 }
 
 // Counts counts the group's specs by outcome.
