@@ -134,6 +134,24 @@ func TestEveryMakeTargetIsRealAndListed(t *testing.T) {
 	}
 }
 
+// TestMakeConformanceHonoursItsVariables: make conformance TARGET=container IMAGE=x ran the
+// default image (the suite reads RCINVITE_IMAGE, which IMAGE did not set).
+func TestMakeConformanceHonoursItsVariables(t *testing.T) {
+	out, err := exec.Command("make", "-n", "conformance", "TARGET=container", "IMAGE=example/rcmock:x", "EMULATE=8.3.0", "REPORTS=reports/x", "CONFORMANCE_TIMEOUT=7m").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n conformance: %v\n%s", err, out)
+	}
+	abs, err := filepath.Abs("reports/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"RCINVITE_TARGET=container", "RCINVITE_IMAGE=example/rcmock:x", "RCINVITE_EMULATE=8.3.0", "RCINVITE_REPORT_DIR=" + abs, "-timeout 7m"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("make conformance does not pass %s:\n%s", want, out)
+		}
+	}
+}
+
 // TestWorkflowJobsOutliveTheirTestTimeouts: a job killed by timeout-minutes shows no Go report
 // (the 30-minute job ran a 30-minute go test), so every job that runs make targets with go
 // test timeouts has a timeout-minutes longer than those timeouts together.
