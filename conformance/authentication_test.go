@@ -14,7 +14,9 @@ import (
 	"github.com/rcinvite/rcinvite/spec"
 )
 
-// rocketchat-8.4-semantics.md §3.1 and §3.6.
+// Rocket.Chat 8.4.0: the 401 of apps/meteor/app/api/server/middlewares/authenticationHono.ts
+// and the login and logout routes of apps/meteor/app/api/server/ApiClass.ts (spec/DEVIATIONS.md,
+// "401 body").
 var _ = Describe("authentication", func() {
 	// Every operation the contract marks as protected, whatever it is, answers the same 401
 	// before it looks at its input; the table comes from spec/openapi.yaml itself.
@@ -172,7 +174,7 @@ func exampleBody(op *openapi3.Operation) any {
 	return map[string]any{}
 }
 
-// haveLoginFailure matches the failed-login envelope of §3.6: success false, status error and
+// haveLoginFailure matches the failed-login envelope (spec/openapi.yaml, LoginFailure): success false, status error and
 // a message; `error` is a Meteor code whose form is [uncertain], so only its presence counts.
 func haveLoginFailure() OmegaMatcher {
 	return WithTransform(func(err error) map[string]any {

@@ -9,8 +9,10 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/rcclient"
 )
 
-// rocketchat-8.4-semantics.md §2: rooms.banUser, rooms.unbanUser, rooms.bannedUsers and
-// every entry point that checks a ban.
+// Rocket.Chat 8.4.0: rooms.banUser, rooms.unbanUser and rooms.bannedUsers
+// (apps/meteor/app/api/server/v1/rooms.ts, server/lib/banUserFromRoom.ts,
+// server/lib/unbanUserFromRoom.ts) and every entry point that checks a ban (docs/features/ban-user.md;
+// spec/DEVIATIONS.md, "rooms.banUser / rooms.unbanUser errors").
 var _ = Describe("bans", Label("since:8.3.0"), func() {
 	BeforeEach(func() { requireSince("8.3.0", "room bans (PR #39321)") })
 
@@ -118,7 +120,7 @@ var _ = Describe("bans", Label("since:8.3.0"), func() {
 
 			err := admin.BanUser(ctx, room.ID, "no-such-user")
 
-			// [likely] per §2.3: getUserFromParams throws a Meteor error with this code.
+			// [likely] getUserFromParams (rooms.ts) throws a Meteor error with this code.
 			Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-invalid-user"))
 		})
 
@@ -148,20 +150,20 @@ var _ = Describe("bans", Label("since:8.3.0"), func() {
 		})
 
 		It("a banned user cannot be invited to a private group", Label("since:8.4.0"), func(ctx SpecContext) {
-			requireSince("8.4.0", "refusing to invite a banned user ([uncertain] whether PR #39840 shipped in 8.3.0, §2.1)")
+			requireSince("8.4.0", "refusing to invite a banned user ([uncertain] whether Rocket.Chat PR #39840 shipped in 8.3.0)")
 			carol := newUser(ctx)
 			room := newGroup(ctx, admin.Client, carol)
 			ban(ctx, room, carol)
 
 			err := admin.InviteToGroup(ctx, room.ID, carol.ID)
 
-			// The message text is [uncertain] (§2.6): only the errorType is asserted.
+			// The message text is [uncertain] (the e2e test checks only the errorType): only the errorType is asserted.
 			Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-user-is-banned"))
 			Expect(bannedIDs(ctx, room.ID)).To(ContainElement(carol.ID))
 		})
 
 		It("a banned user cannot be invited to a public channel", Label("since:8.4.0"), func(ctx SpecContext) {
-			requireSince("8.4.0", "refusing to invite a banned user ([uncertain] whether PR #39840 shipped in 8.3.0, §2.1)")
+			requireSince("8.4.0", "refusing to invite a banned user ([uncertain] whether Rocket.Chat PR #39840 shipped in 8.3.0)")
 			carol := newUser(ctx)
 			room := newChannel(ctx, admin.Client, carol)
 			ban(ctx, room, carol)
@@ -269,7 +271,7 @@ var _ = Describe("bans", Label("since:8.3.0"), func() {
 			r, err := admin.Do(ctx, http.MethodGet, "/api/v1/rooms.bannedUsers", nil, nil)
 
 			Expect(err).NotTo(HaveOccurred())
-			// Query validation uses error-invalid-params; the Ajv text is not asserted (§3.3).
+			// Query validation uses error-invalid-params; the Ajv text is not asserted (spec/DEVIATIONS.md, "invalid-params message").
 			Expect(rcclient.ErrorOf(r)).To(BeRocketChatError(http.StatusBadRequest, "error-invalid-params"))
 		})
 	})

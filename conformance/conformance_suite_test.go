@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,21 +17,34 @@ import (
 
 	"github.com/rcinvite/rcinvite/conformance/rcclient"
 	"github.com/rcinvite/rcinvite/conformance/target"
+	"github.com/rcinvite/rcinvite/report"
 )
 
 func TestConformance(t *testing.T) {
-	RegisterFailHandler(Fail)
+	RegisterFailHandler(failWithExchange)
 	RunSpecs(t, "Rocket.Chat conformance")
+	// Process 1 has the whole run's report (every process's specs): it ends the run with the
+	// summary. go test shows it where it shows the suite's output: always in local directory
+	// mode (make conformance), with -v, or when the run fails.
+	if finished != nil {
+		if err := report.FromGinkgo(*finished).WriteSummary(os.Stdout, reportDir); err != nil {
+			t.Errorf("write the summary: %v", err)
+		}
+	}
 }
 
 var (
 	started *target.Started  // process 1 only: what to tear down
 	tgt     *target.Target   // this process's view of the target
 	server  rcclient.Version // the server's version, from GET /api/info
-	anon    *rcclient.Client // no credentials
+	anon    *rcclient.Client // no credentials; every other client of the process derives from it
 	admin   *actor           // the target's admin, logged in
 	adminID string
 	runID   string // distinguishes this run's names from earlier runs' on a persistent server
+
+	finished  *Report            // process 1: the whole run, for the closing summary
+	reportDir string             // where the run's reports were written, for the closing summary
+	specStart *rcclient.Exchange // the last exchange before the running spec began
 )
 
 var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
@@ -40,8 +53,12 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	s, err := target.Start(ctx, cfg)
 	started = s
 	Expect(err).NotTo(HaveOccurred(), "start the %s target", cfg.Kind)
-	if s.Unavailable != "" && requireTarget() {
-		Fail(fmt.Sprintf("target %s is unavailable and RCINVITE_REQUIRE_TARGET is set: %s", s.Kind, s.Unavailable))
+	if s.Unavailable != "" {
+		recordTarget(s.Descriptor, "")
+		if !cfg.AllowUnavailable {
+			// No silent green: a run that was asked to test a server and cannot reach it fails.
+			Fail(fmt.Sprintf("target %s cannot run here: %s (or set RCINVITE_ALLOW_UNAVAILABLE=true to skip every spec instead)", s.Kind, s.Unavailable))
+		}
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
@@ -68,7 +85,9 @@ var _ = SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 	Expect(err).NotTo(HaveOccurred())
 	server, err = rcclient.ParseVersion(info.FullVersion())
 	Expect(err).NotTo(HaveOccurred())
-	AddReportEntry("target", fmt.Sprintf("%s at %s, Rocket.Chat %s, capabilities %v", tgt.Kind, tgt.BaseURL(), server, tgt.Capabilities))
+	if GinkgoParallelProcess() == 1 {
+		recordTarget(h.Descriptor, server.String())
+	}
 }, NodeTimeout(10*time.Minute))
 
 var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
@@ -80,6 +99,64 @@ var _ = SynchronizedAfterSuite(func(ctx SpecContext) {
 		Expect(started.Stop(ctx)).To(Succeed())
 	}
 }, NodeTimeout(2*time.Minute))
+
+// The run's reports: RCINVITE_REPORT_DIR (make conformance sets it to reports/) gets
+// report.json, junit.xml, summary.md and index.html.
+var _ = ReportAfterSuite("rcinvite reports", func(r Report) {
+	finished = &r
+	if dir := os.Getenv("RCINVITE_REPORT_DIR"); dir != "" {
+		_, err := report.WriteRun(dir, r)
+		Expect(err).NotTo(HaveOccurred())
+		reportDir = dir
+	}
+})
+
+// recordTarget adds the target to the report, where the report package reads it.
+func recordTarget(d target.Descriptor, version string) {
+	caps := make([]string, len(d.Capabilities))
+	for i, c := range d.Capabilities {
+		caps[i] = string(c)
+	}
+	cfg := target.FromEnv(os.Getenv)
+	t := report.Target{Kind: string(d.Kind), URL: d.URL, Version: version, Emulate: d.Emulate, Capabilities: caps, Unavailable: d.Unavailable}
+	switch d.Kind {
+	case target.Container:
+		t.Image = cfg.Image
+	case target.RocketChat:
+		t.Image = cfg.RCImage
+	}
+	AddReportEntry(report.TargetEntry, t, ReportEntryVisibilityNever)
+}
+
+// expects records what a version-aware spec expects of this server's version, so that the
+// report matrix shows where behaviour changes between versions.
+func expects(what string) {
+	AddReportEntry(report.ExpectsEntry, what, ReportEntryVisibilityFailureOrVerbose)
+}
+
+// failWithExchange is the suite's fail handler: Ginkgo's Fail, with the spec's last request
+// and its answer added (withExchange), so that every failure about an answer shows what the
+// server said.
+func failWithExchange(message string, skip ...int) {
+	offset := 1
+	if len(skip) > 0 {
+		offset += skip[0]
+	}
+	Fail(withExchange(message, lastExchange(), specStart), offset)
+}
+
+// withExchange adds last to a failure message unless the spec sent nothing (last is still
+// the exchange it began with) or the message shows it already (the answer matchers do).
+func withExchange(message string, last, start *rcclient.Exchange) string {
+	if last == nil || last == start {
+		return message
+	}
+	shown := last.String()
+	if strings.Contains(message, indent(shown)) || strings.Contains(message, shown) {
+		return message
+	}
+	return message + "\n\nThe spec's last request and its answer:\n" + indent(shown)
+}
 
 // selfCheck labels the specs of the suite's own machinery, which need no target.
 const selfCheck = "self-check"
@@ -95,17 +172,13 @@ var _ = BeforeEach(func() {
 	if tgt.Unavailable != "" {
 		Skip(fmt.Sprintf("target %s unavailable: %s", tgt.Kind, tgt.Unavailable))
 	}
+	specStart = lastExchange()
 })
 
 // handover is what process 1 gives every suite process.
 type handover struct {
 	target.Descriptor
 	RunID string `json:"runID"`
-}
-
-func requireTarget() bool {
-	ok, _ := strconv.ParseBool(os.Getenv("RCINVITE_REQUIRE_TARGET"))
-	return ok
 }
 
 // failOnViolation fails the running spec with the violation: operation, field and rule.

@@ -11,7 +11,8 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
-// rocketchat-8.4-semantics.md §1.2 (and §1.8 for who may create invites).
+// Rocket.Chat 8.4.0 apps/meteor/app/invites/server/functions/findOrCreateInvite.ts, and the
+// default roles of create-invite-links (apps/meteor/server/lib/authorization/constant/permissions.ts).
 var _ = Describe("findOrCreateInvite", func() {
 	Describe("creating", func() {
 		It("an admin in the room creates an invite with the requested settings", func(ctx SpecContext) {

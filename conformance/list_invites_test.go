@@ -7,7 +7,8 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// rocketchat-8.4-semantics.md §1.3: admins only; every invite of every user; a bare array.
+// Rocket.Chat 8.4.0 apps/meteor/app/api/server/v1/invites.ts: admins only; every invite of every
+// user; a bare array (spec/DEVIATIONS.md, "listInvites body").
 var _ = Describe("listInvites", func() {
 	It("an admin sees every invite, other creators' included", func(ctx SpecContext) {
 		owner := newUser(ctx)

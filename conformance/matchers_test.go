@@ -4,51 +4,109 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gcustom"
 	"github.com/onsi/gomega/types"
 
 	"github.com/rcinvite/rcinvite/conformance/rcclient"
 )
 
-// unauthorizedBody is the exact 401 answer of every protected operation (§3.1).
+// unauthorizedBody is the exact 401 answer of every protected operation
+// (spec/openapi.yaml, components.responses.Unauthorized).
 const unauthorizedBody = `{"success":false,"error":"You must be logged in to do this.","status":"error","message":"You must be logged in to do this."}`
 
 // BeRocketChatError matches an error that is a Rocket.Chat answer with this status and
 // errorType ("" for a plain error, which must then have no errorType key).
 func BeRocketChatError(status int, errorType string) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(err error) (bool, error) {
-		e, ok := asRCError(err)
-		if !ok {
-			return false, nil
-		}
+	want := fmt.Sprintf("HTTP %d errorType %q", status, errorType)
+	if errorType == "" {
+		want = fmt.Sprintf("HTTP %d, a plain error without errorType", status)
+	}
+	return answerMatcher{want: want, match: func(e *rcclient.Error) (bool, error) {
 		return e.Status == status && e.ErrorType == errorType && hasErrorType(e.Body) == (errorType != ""), nil
-	}).WithTemplate(fmt.Sprintf("Expected a Rocket.Chat error answer HTTP %d errorType %q, got:\n{{format .Actual 1}}", status, errorType))
+	}}
 }
 
 // HaveErrorBody matches an error that is a Rocket.Chat answer whose body is exactly want
-// (as JSON), apart from the "stack" key that TEST_MODE servers add (§3.2).
+// (as JSON), apart from the "stack" key that TEST_MODE servers add.
 func HaveErrorBody(status int, want string) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(err error) (bool, error) {
-		e, ok := asRCError(err)
-		if !ok || e.Status != status {
+	return answerMatcher{want: fmt.Sprintf("HTTP %d with body %s", status, want), match: func(e *rcclient.Error) (bool, error) {
+		if e.Status != status {
 			return false, nil
 		}
 		return MatchJSON(want).Match(withoutStack(e.Body))
-	}).WithTemplate(fmt.Sprintf("Expected a Rocket.Chat error answer HTTP %d with body\n\t%s\ngot:\n{{format .Actual 1}}", status, want))
+	}}
 }
 
 // HaveDetails matches a Rocket.Chat error whose details are exactly these.
 func HaveDetails(want map[string]any) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(err error) (bool, error) {
-		e, ok := asRCError(err)
-		if !ok {
-			return false, nil
-		}
+	shown, _ := json.Marshal(want)
+	return answerMatcher{want: fmt.Sprintf("with details %s", shown), match: func(e *rcclient.Error) (bool, error) {
 		return Equal(want).Match(e.Details)
-	}).WithTemplate(fmt.Sprintf("Expected a Rocket.Chat error with details %v, got:\n{{format .Actual 1}}", want))
+	}}
 }
+
+// answerMatcher matches the error a client call returned against the Rocket.Chat error answer
+// a spec expects. Its failure message shows what the server did answer: the request and the
+// answer, or, when the call succeeded, the last request sent.
+type answerMatcher struct {
+	want  string
+	match func(*rcclient.Error) (bool, error)
+}
+
+func (m answerMatcher) Match(actual any) (bool, error) {
+	if actual == nil {
+		return false, nil
+	}
+	err, ok := actual.(error)
+	if !ok {
+		return false, fmt.Errorf("expected the error a client call returned, got %T", actual)
+	}
+	e, ok := asRCError(err)
+	if !ok {
+		return false, nil
+	}
+	return m.match(e)
+}
+
+func (m answerMatcher) FailureMessage(actual any) string {
+	return fmt.Sprintf("Expected a Rocket.Chat error answer %s, %s", m.want, answered(actual))
+}
+
+func (m answerMatcher) NegatedFailureMessage(actual any) string {
+	return fmt.Sprintf("Expected anything but a Rocket.Chat error answer %s, %s", m.want, answered(actual))
+}
+
+// answered says what the server answered, for a failure message about actual (the error of
+// a client call): the exchange behind a Rocket.Chat error, the transport failure, or, for a
+// call that succeeded, the last request this process sent.
+func answered(actual any) string {
+	var e *rcclient.Error
+	var v *rcclient.ContractViolation
+	err, _ := actual.(error)
+	switch {
+	case actual == nil:
+		return "but the call succeeded:\n" + indent(lastExchange().String())
+	case errors.As(err, &e) && e.Exchange != nil:
+		return "but the server answered:\n" + indent(e.Exchange.String())
+	case errors.As(err, &v):
+		return "but the answer broke the contract:\n" + indent(v.Error())
+	case err != nil:
+		return "but the call failed:\n" + indent(err.Error())
+	}
+	return fmt.Sprintf("but got %T %v", actual, actual)
+}
+
+// lastExchange is the last request any client of this process sent, nil before the first.
+func lastExchange() *rcclient.Exchange {
+	if anon == nil {
+		return nil
+	}
+	return anon.LastExchange()
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
 
 func asRCError(err error) (*rcclient.Error, bool) {
 	var e *rcclient.Error

@@ -11,7 +11,8 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
-// rocketchat-8.4-semantics.md §4 (the setup endpoints every other spec relies on) and §1.7.
+// The setup endpoints every other spec relies on (users.create, rooms, membership) and
+// sendInvitationEmail (Rocket.Chat 8.4.0 apps/meteor/app/api/server/v1/invites.ts).
 var _ = Describe("setup endpoints", func() {
 	It("each suite process works in its own sandbox, named after the run and the process", func() {
 		need(target.Sandboxes)
@@ -25,7 +26,7 @@ var _ = Describe("setup endpoints", func() {
 
 		_, err := admin.CreateUser(ctx, rcclient.NewUser{Email: uniqueName("e") + "@example.com", Name: "Bob again", Password: userPassword, Username: bob.Username})
 
-		// [likely] per §4: "<username> is already in use :( [error-field-unavailable]".
+		// [likely] validateUserData (Rocket.Chat 8.4.0): "<username> is already in use :( [error-field-unavailable]".
 		Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-field-unavailable"))
 	})
 
@@ -82,7 +83,8 @@ var _ = Describe("setup endpoints", func() {
 		It("a plain user may not send invitation emails", func(ctx SpecContext) {
 			_, err := call(ctx, newUser(ctx).Client, "/api/v1/sendInvitationEmail", map[string]any{"emails": []string{"someone@example.com"}})
 
-			// The route answers every failure as a plain error with the Meteor text (§1.7).
+			// The route answers every failure as a plain error with the Meteor text (spec/DEVIATIONS.md,
+			// "sendInvitationEmail errors").
 			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"Not allowed [error-not-allowed]"}`))
 		})
 
@@ -93,7 +95,7 @@ var _ = Describe("setup endpoints", func() {
 		})
 
 		It("an admin's invitation email is sent", func() {
-			Skip("sending needs an SMTP server, which no target has (rocketchat-8.4-semantics.md §1.7)")
+			Skip("sending needs an SMTP server, which no target has (README, \"For release QA\")")
 		})
 	})
 })

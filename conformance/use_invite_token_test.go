@@ -12,7 +12,9 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
-// rocketchat-8.4-semantics.md §1.5 (useInviteToken), §2.2 and §2.6 (bans).
+// Rocket.Chat 8.4.0 apps/meteor/app/invites/server/functions/useInviteToken.ts and
+// validateInviteToken.ts, and what a ban keeps and removes (banUserFromRoom.ts,
+// executeUnbanUserFromRoom.ts; spec/DEVIATIONS.md, "Banned user + useInviteToken").
 var _ = Describe("useInviteToken", func() {
 	Describe("joining", func() {
 		It("a new user joins a private group through a valid invite", func(ctx SpecContext) {
@@ -140,7 +142,7 @@ var _ = Describe("useInviteToken", func() {
 			_, err = newUser(ctx).UseInviteToken(ctx, inv.ID)
 			Expect(err).NotTo(HaveOccurred())
 
-			// The maxUses check runs before the membership check (§1.5 f).
+			// The maxUses check (validateInviteToken.ts) runs before the membership check.
 			_, err = bob.UseInviteToken(ctx, inv.ID)
 
 			Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-invite-expired"))
@@ -181,7 +183,7 @@ var _ = Describe("useInviteToken", func() {
 			inv, err := admin.FindOrCreateInvite(ctx, room.ID, 1, 0)
 			Expect(err).NotTo(HaveOccurred())
 
-			// A calendar day is 23-25 hours around a daylight-saving change (§1.2).
+			// A calendar day is 23-25 hours around a daylight-saving change (findOrCreateInvite.ts adds days).
 			_, err = tgt.AdvanceClock(ctx, 22*time.Hour)
 			Expect(err).NotTo(HaveOccurred())
 			_, err = newUser(ctx).UseInviteToken(ctx, inv.ID)
@@ -247,7 +249,7 @@ var _ = Describe("useInviteToken", func() {
 			room := newGroup(ctx, admin.Client)
 			inv, err := admin.FindOrCreateInvite(ctx, room.ID, 7, 10)
 			Expect(err).NotTo(HaveOccurred())
-			// [inferred] Deleting a room leaves its invites behind (§1.5 c describes the
+			// [inferred] Deleting a room leaves its invites behind (validateInviteToken.ts handles the
 			// invite whose room is gone, not how it comes about).
 			Expect(admin.DeleteGroup(ctx, room.ID)).To(Succeed())
 
@@ -320,13 +322,16 @@ var _ = Describe("useInviteToken", func() {
 			joined, err := carol.UseInviteToken(ctx, inv.ID)
 
 			if !serverIsAtLeast("8.4.0") {
-				// Before 8.4.0 useInviteToken has no ban check (§2.1, PR #40087): it succeeds.
-				// [inferred] Whether she becomes a member again (addUserToRoom does nothing
-				// while a subscription exists) and whether uses grows is not documented: not asserted.
+				// Before 8.4.0 useInviteToken has no ban check (PR #40087 added it in 8.4.0):
+				// it succeeds. [inferred] Whether she becomes a member again (addUserToRoom does
+				// nothing while a subscription exists) and whether uses grows is not
+				// documented: not asserted.
+				expects("the invite succeeds: no ban check before 8.4.0")
 				Expect(err).NotTo(HaveOccurred())
 				Expect(joined.Rid).To(Equal(room.ID))
 				return
 			}
+			expects("refused with error-user-is-banned")
 			Expect(err).To(HaveErrorBody(http.StatusBadRequest, `{"success":false,"error":"User is banned from this room [error-user-is-banned]","errorType":"error-user-is-banned","details":{"method":"useInviteToken"}}`))
 		})
 
@@ -429,7 +434,7 @@ var _ = Describe("useInviteToken", func() {
 
 			Expect(err).NotTo(HaveOccurred())
 			Expect(joined.Rid).To(Equal(room.ID))
-			// Unban deleted the subscription (§2.2), so this is a new membership: uses + 1.
+			// Unban deleted the subscription (executeUnbanUserFromRoom.ts), so this is a new membership: uses + 1.
 			Expect(usesOf(ctx, inv.ID)).To(Equal(1))
 			Expect(memberIDs(ctx, admin.Client, room)).To(ContainElement(carol.ID))
 			Expect(bannedIDs(ctx, room.ID)).NotTo(ContainElement(carol.ID))
@@ -445,8 +450,10 @@ var _ = Describe("useInviteToken", func() {
 			joined, err := carol.UseInviteToken(ctx, inv.ID)
 
 			if serverIsAtLeast("8.4.0") {
+				expects("refused with error-user-is-banned")
 				Expect(err).To(BeRocketChatError(http.StatusBadRequest, "error-user-is-banned"))
 			} else {
+				expects("the invite succeeds: no ban check before 8.4.0")
 				Expect(err).NotTo(HaveOccurred())
 				Expect(joined.Rid).To(Equal("ProjectX"))
 			}

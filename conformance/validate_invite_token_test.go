@@ -9,7 +9,8 @@ import (
 	"github.com/rcinvite/rcinvite/conformance/target"
 )
 
-// rocketchat-8.4-semantics.md §1.6: no login; every failure is 200 {"valid":false}.
+// Rocket.Chat 8.4.0 apps/meteor/app/api/server/v1/invites.ts: no login; every failure is 200
+// {"valid":false} (spec/DEVIATIONS.md, "validateInviteToken").
 var _ = Describe("validateInviteToken", func() {
 	It("a valid token is reported valid to someone who is not logged in", func(ctx SpecContext) {
 		room := newGroup(ctx, admin.Client)

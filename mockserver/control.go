@@ -50,6 +50,23 @@ func invalidParams(format string, args ...any) answer {
 	return fail(http.StatusBadRequest, "error-invalid-params", format, args...)
 }
 
+// invalidControlRequest answers a control request off spec/mock-control.yaml: each problem
+// with what the contract accepts there (the keys, the shapes, the values), so that a typo such
+// as {"advnce":"1h"} is answered with the keys that exist.
+func (s *Server) invalidControlRequest(err error) answer {
+	var ve *spec.ValidationError
+	if !errors.As(err, &ve) {
+		return invalidParams("%v", err)
+	}
+	msg := ve.Error()
+	for _, p := range ve.Problems {
+		if hint := s.control.Accepts(ve, p); hint != "" && !strings.Contains(msg, hint) {
+			msg += "; " + hint
+		}
+	}
+	return invalidParams("%s", msg)
+}
+
 var success = map[string]bool{"success": true}
 
 // controlCall is one control request after access, routing and validation.
@@ -149,7 +166,7 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 		r2.Header.Set("Content-Type", "application/json")
 		r2.Body, r2.ContentLength = io.NopCloser(strings.NewReader("{}")), 2
 		if err := s.control.ValidateRequest(r2); err != nil {
-			return invalidParams("%v", err)
+			return s.invalidControlRequest(err)
 		}
 	case controlTakesBody()[route.OperationID]:
 		var err error
@@ -168,7 +185,7 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 		r.Header.Set("Content-Type", "application/json")
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if err := s.control.ValidateRequest(r); err != nil {
-			return invalidParams("%v", err)
+			return s.invalidControlRequest(err)
 		}
 	default:
 		// The body is ignored: the operation sees none. net/http drains or drops it afterwards.
@@ -178,7 +195,7 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 		r.Header.Del("Transfer-Encoding")
 		r.TransferEncoding = nil
 		if err := s.control.ValidateRequest(r); err != nil {
-			return invalidParams("%v", err)
+			return s.invalidControlRequest(err)
 		}
 	}
 	op, known := controlOps[route.OperationID]

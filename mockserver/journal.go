@@ -6,13 +6,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rcinvite/rcinvite/spec"
 )
 
 // journalBodyLimit is the most of a request or response body a journal entry keeps.
 const journalBodyLimit = 64 << 10
-
-// redacted replaces the value of every field that may hold a secret.
-const redacted = "[redacted]"
 
 // JournalEntry is one Rocket.Chat API request a world answered, as GET /_mock/requests lists it.
 type JournalEntry struct {
@@ -39,7 +38,7 @@ type JournalEntry struct {
 }
 
 // rawBodies are the bodies of one exchange as captured, at most journalBodyLimit bytes each.
-// The journal keeps them as they are and redacts them only when it is read (see journalBody),
+// The journal keeps them as they are and redacts them only when it is read (see spec.RedactBody),
 // so that answering a request never parses its bodies.
 type rawBodies struct {
 	request, response       []byte
@@ -121,8 +120,8 @@ func (j *journal) list(f journalFilter) (entries []JournalEntry, total, dropped 
 	entries = make([]JournalEntry, len(matched))
 	for i, rec := range matched {
 		e := rec.entry
-		e.RequestBody = journalBody(rec.bodies.request, rec.bodies.requestCut)
-		e.ResponseBody = journalBody(rec.bodies.response, rec.bodies.responseCut)
+		e.RequestBody = spec.RedactBody(rec.bodies.request, rec.bodies.requestCut)
+		e.ResponseBody = spec.RedactBody(rec.bodies.response, rec.bodies.responseCut)
 		entries[i] = e
 	}
 	return entries, total, dropped
@@ -149,90 +148,4 @@ func (f journalFilter) match(e *JournalEntry) bool {
 	default:
 		return f.path == e.Path
 	}
-}
-
-// journalBody turns a captured body into what GET /_mock/requests shows: JSON stays JSON with its
-// secrets redacted, anything else becomes a JSON string. A cut body (cut is true) is never
-// parsed: it becomes a string, or "[redacted]" when it mentions a secret at all.
-func journalBody(b []byte, cut bool) json.RawMessage {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	if !cut {
-		if v, ok := redactJSON(b); ok {
-			return v
-		}
-	}
-	s := string(b)
-	if mentionsSecret(s) {
-		s = redacted
-	}
-	out, _ := json.Marshal(s) // a string always marshals; invalid UTF-8 becomes U+FFFD
-	return out
-}
-
-// redactJSON replaces the values of secret fields anywhere in the JSON document b. It reports
-// false when b is not JSON.
-func redactJSON(b []byte) (json.RawMessage, bool) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil || d.More() {
-		return nil, false
-	}
-	if !redactValue(v) {
-		var out bytes.Buffer
-		if json.Compact(&out, b) != nil {
-			return nil, false
-		}
-		return out.Bytes(), true
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return nil, false
-	}
-	return out, true
-}
-
-// redactValue redacts secret fields in place and reports whether it changed anything.
-func redactValue(v any) bool {
-	changed := false
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if isSecretField(k) {
-				v[k] = redacted
-				changed = true
-				continue
-			}
-			changed = redactValue(x) || changed
-		}
-	case []any:
-		for _, x := range v {
-			changed = redactValue(x) || changed
-		}
-	}
-	return changed
-}
-
-// isSecretField reports whether a JSON field holds a password or a credential: "password"
-// (also inside names like "newPassword"), users.register's "pass" and "secret", login's
-// "authToken", and stored hashes.
-func isSecretField(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "pass", "secret", "authtoken", "x-auth-token", "hashedtoken", "bcrypt", "token_hash":
-		return true
-	}
-	return strings.Contains(n, "password")
-}
-
-func mentionsSecret(s string) bool {
-	l := strings.ToLower(s)
-	for _, w := range []string{"pass", "secret", "authtoken", "auth-token", "hashedtoken", "bcrypt"} {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
 }

@@ -224,7 +224,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	return raw, err
 }
 
-// BodyParams turns a raw body into the JSON object the server's schema and handler see (reference §3.4):
+// BodyParams turns a raw body into the JSON object the server's schema and handler see (packages/http-router parseBodyParams in Rocket.Chat 8.4.0; spec/DEVIATIONS.md, "Body without Content-Type"):
 //   - application/json: the body; empty or malformed JSON counts as {};
 //   - application/x-www-form-urlencoded: an object of its fields [inferred], strings (one value)
 //     or arrays of strings (repeated keys);

@@ -36,6 +36,7 @@ type Client struct {
 	http        *http.Client
 	contract    *spec.Validator
 	onViolation func(*ContractViolation)
+	exchanges   *exchangeLog // shared with every copy
 	userID      string
 	authToken   string
 }
@@ -59,7 +60,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("rcclient: base URL %q: want scheme://host[:port][/prefix]", baseURL)
 	}
-	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}}
+	c := &Client{base: u, http: &http.Client{Timeout: 30 * time.Second}, exchanges: &exchangeLog{}}
 	for _, o := range opts {
 		o(c)
 	}
@@ -94,6 +95,7 @@ type Response struct {
 	Status    int
 	Header    http.Header
 	Body      []byte
+	Exchange  *Exchange // the request and this answer, for failure messages
 }
 
 // Raw is a request body sent exactly as given (malformed JSON, say). Content type
@@ -107,26 +109,23 @@ type Raw struct {
 // path ("/api/v1/useInviteToken"); body is nil (none), a Raw, or a value sent as JSON. Only
 // transport failures and contract violations are errors: a 400 is a Response like a 200.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
-	send, err := c.request(ctx, method, path, query, body)
+	send, sent, err := c.request(ctx, method, path, query, body)
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.http.Do(send)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
-	}
-	r := &Response{Method: method, Path: path, Status: res.StatusCode, Header: res.Header, Body: raw}
 	// The contract knows Rocket.Chat's paths, not the sandbox prefix: check against those.
 	check, _ := http.NewRequestWithContext(ctx, method, path, nil)
 	check.URL.RawQuery = send.URL.RawQuery
+	ex := &Exchange{Method: method, Path: check.URL.RequestURI(), request: sent}
 	if route, err := c.contract.FindRoute(check); err == nil {
-		r.Operation = route.OperationID
+		ex.Operation = route.OperationID
 	}
+	res, err := c.exchange(send, ex)
+	c.exchanges.record(ex) // complete: an Exchange is never changed once recorded
+	if err != nil {
+		return nil, err
+	}
+	r := &Response{Operation: ex.Operation, Method: method, Path: path, Status: ex.Status, Header: res.Header, Body: ex.response, Exchange: ex}
 	if err := c.contract.ValidateResponse(check, r.Status, r.Header, r.Body); err != nil {
 		v := &ContractViolation{Response: r, Err: err}
 		if c.onViolation != nil {
@@ -137,30 +136,60 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return r, nil
 }
 
-func (c *Client) request(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, error) {
+// exchange sends req and fills in ex with the answer (at most maxAnswer bytes of its body) or
+// the transport failure.
+func (c *Client) exchange(req *http.Request, ex *Exchange) (*http.Response, error) {
+	res, err := c.http.Do(req)
+	if err != nil {
+		ex.Err = err
+		return nil, fmt.Errorf("%s %s: %w", ex.Method, ex.Path, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	ex.Status = res.StatusCode
+	if err != nil {
+		ex.Err = err
+		return nil, fmt.Errorf("%s %s: read answer: %w", ex.Method, ex.Path, err)
+	}
+	if len(raw) > maxAnswer {
+		raw, ex.responseCut = raw[:maxAnswer], true
+	}
+	ex.response = raw
+	return res, nil
+}
+
+// maxAnswer is the most of an answer the client reads (8 MiB: listInvites of a busy server).
+const maxAnswer = 8 << 20
+
+// request builds the HTTP request and returns it with the body bytes it sends.
+func (c *Client) request(ctx context.Context, method, path string, query url.Values, body any) (*http.Request, []byte, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
-	var rd io.Reader
+	var data []byte
 	contentType := ""
 	switch b := body.(type) {
 	case nil:
 	case Raw:
-		rd, contentType = bytes.NewReader(b.Body), b.ContentType
+		data, contentType = b.Body, b.ContentType
 		if contentType == "" {
 			contentType = "application/json"
 		}
 	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: encode body: %w", method, path, err)
+		var err error
+		if data, err = json.Marshal(b); err != nil {
+			return nil, nil, fmt.Errorf("%s %s: encode body: %w", method, path, err)
 		}
-		rd, contentType = bytes.NewReader(data), "application/json"
+		contentType = "application/json"
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -171,7 +200,7 @@ func (c *Client) request(ctx context.Context, method, path string, query url.Val
 	if c.authToken != "" {
 		req.Header.Set("X-Auth-Token", c.authToken)
 	}
-	return req, nil
+	return req, data, nil
 }
 
 // call sends a request, turns a non-2xx answer into an *Error, and decodes a 2xx body into out
@@ -200,14 +229,20 @@ type ContractViolation struct {
 }
 
 func (v *ContractViolation) Error() string {
-	r := v.Response
-	return fmt.Sprintf("contract violation: %s %s answered HTTP %d: %v\nbody: %s", r.Method, r.Path, r.Status, v.Err, truncate(r.Body, 600))
+	return fmt.Sprintf("contract violation: %s: %v\n%s", v.Response.Operation, v.Err, v.Response.Exchange)
 }
 
 func (v *ContractViolation) Unwrap() error { return v.Err }
 
-// Error is a Rocket.Chat error answer (any status outside 2xx), as the envelope of §3 of the
-// semantics reference: {"success":false,"error":"…","errorType":"…","details":{…}}.
+// GomegaString keeps Gomega from printing the violation's fields after its message, which
+// already holds the rule, the request and the answer.
+func (v *ContractViolation) GomegaString() string {
+	return "(the rule, the request and the answer are above)"
+}
+
+// Error is a Rocket.Chat error answer (any status outside 2xx), as the error envelope of
+// spec/openapi.yaml (components.schemas.ErrorEnvelope):
+// {"success":false,"error":"…","errorType":"…","details":{…}}.
 type Error struct {
 	Operation string
 	Status    int
@@ -215,11 +250,12 @@ type Error struct {
 	ErrorType string         // "" for plain errors
 	Details   map[string]any // nil when absent
 	Body      []byte         // the answer as received
+	Exchange  *Exchange      // the request and this answer; nil for an Error built by hand
 }
 
 // ErrorOf reads a Rocket.Chat error answer.
 func ErrorOf(r *Response) *Error {
-	e := &Error{Operation: r.Operation, Status: r.Status, Body: r.Body}
+	e := &Error{Operation: r.Operation, Status: r.Status, Body: r.Body, Exchange: r.Exchange}
 	var env struct {
 		Error     json.RawMessage `json:"error"`
 		ErrorType string          `json:"errorType"`
@@ -232,19 +268,22 @@ func ErrorOf(r *Response) *Error {
 	return e
 }
 
+// Error is one line: the operation, the status and the answer (secrets redacted, cut).
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s: HTTP %d: %s", e.Operation, e.Status, truncate(e.Body, 400))
+	return fmt.Sprintf("%s: HTTP %d: %s", e.Operation, e.Status, shorten(spec.RedactBody(e.Body, false), 400))
+}
+
+// GomegaString is how Gomega shows the error in a failure message ("Unexpected error: …"):
+// the request that got this answer, and the answer.
+func (e *Error) GomegaString() string {
+	if e.Exchange == nil {
+		return e.Error()
+	}
+	return e.Exchange.String()
 }
 
 // IsType reports whether err is a Rocket.Chat error with the given errorType.
 func IsType(err error, errorType string) bool {
 	var e *Error
 	return errors.As(err, &e) && e.ErrorType == errorType
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }

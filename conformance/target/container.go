@@ -17,7 +17,8 @@ import (
 // (make image); without it, or without a Docker engine, the target is unavailable.
 func startContainer(ctx context.Context, c Config, s *Started) error {
 	dockerEnv(c)
-	if reason := dockerUnavailable(ctx, c.Image); reason != "" {
+	remedy := "build it with make image IMAGE=" + c.Image
+	if reason := dockerUnavailable(ctx, image{c.Image, remedy}); reason != "" {
 		s.Unavailable = reason
 		return nil
 	}

@@ -35,8 +35,8 @@ func databaseName(uri string) string {
 	return "rocketchat"
 }
 
-// expireInvite sets the invite's expires a second in the past, as rocketchat-8.4-semantics.md §6
-// shows; nothing caches invites, so the next request sees it.
+// expireInvite sets the invite's expires a second in the past; nothing caches invites in
+// Rocket.Chat's invite path (validateInviteToken.ts reads the document), so the next request sees it.
 func expireInvite(ctx context.Context, c *mongo.Client, uri, id string) error {
 	coll := c.Database(databaseName(uri)).Collection("rocketchat_invites")
 	res, err := coll.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$set": bson.M{"expires": time.Now().Add(-time.Second)}})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -30,36 +31,43 @@ type printf func(format string, args ...any)
 
 func (f printf) Printf(format string, args ...any) { f(format, args...) }
 
-// dockerUnavailable returns why containers from images cannot run here ("" when they can):
-// no Docker engine answers, or an image is not present locally. Targets never pull: a missing
-// image would make testcontainers retry a pull for up to 15 minutes. Some testcontainers paths
-// panic without an engine, so the probe runs under recover.
-func dockerUnavailable(ctx context.Context, images ...string) (reason string) {
+// image is an image a target runs, and how to get it where it is missing.
+type image struct{ name, remedy string }
+
+// dockerUnavailable returns why containers from images cannot run here, and how to fix it, in
+// one line ("" when they can): no Docker engine answers, or an image is not present locally.
+// Targets never pull: a missing image would make testcontainers retry a pull for up to 15
+// minutes. Some testcontainers paths panic without an engine, so the probe runs under recover.
+func dockerUnavailable(ctx context.Context, images ...image) (reason string) {
+	const startEngine = "start one (.ci/run installs Debian's docker.io and starts dockerd)"
 	defer func() {
 		if r := recover(); r != nil {
-			reason = fmt.Sprintf("no usable Docker engine (testcontainers panicked: %v)", r)
+			reason = oneLine(fmt.Sprintf("no usable Docker engine (testcontainers panicked: %v): %s", r, startEngine))
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	p, err := testcontainers.NewDockerProvider(testcontainers.WithLogger(tclog.NewNoopLogger()))
 	if err != nil {
-		return "no Docker engine: " + err.Error()
+		return oneLine(fmt.Sprintf("no Docker engine (%v): %s", err, startEngine))
 	}
 	defer p.Close()
 	if _, err := p.Client().Info(ctx, client.InfoOptions{}); err != nil {
-		return "no Docker engine answers: " + err.Error()
+		return oneLine(fmt.Sprintf("no Docker engine answers (%v): %s", err, startEngine))
 	}
 	for _, img := range images {
-		if _, err := p.Client().ImageInspect(ctx, img); err != nil {
+		if _, err := p.Client().ImageInspect(ctx, img.name); err != nil {
 			if errdefs.IsNotFound(err) {
-				return fmt.Sprintf("image %s is not present locally (targets never pull; build or pull it first)", img)
+				return fmt.Sprintf("image %s is not present locally (targets never pull): %s", img.name, img.remedy)
 			}
-			return fmt.Sprintf("inspect image %s: %v", img, err)
+			return oneLine(fmt.Sprintf("inspect image %s: %v", img.name, err))
 		}
 	}
 	return ""
 }
+
+// oneLine folds a message onto one line: an Unavailable reason is shown as one.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func freePort() (int, error) {

@@ -19,11 +19,11 @@ import (
 
 // startRocketChat runs a real Rocket.Chat (c.RCImage) against MongoDB (c.MongoImage) as a
 // single-node replica set on a private network, the way Rocket.Chat's own CI does
-// (rocketchat-8.4-semantics.md §6). Both images must be present locally. Published ports are
+// (docker-compose-ci.yml in the Rocket.Chat repository). Both images must be present locally. Published ports are
 // bound to 127.0.0.1. The target gains capability database through MongoDB's published port.
 func startRocketChat(ctx context.Context, c Config, s *Started) error {
 	dockerEnv(c)
-	if reason := dockerUnavailable(ctx, c.MongoImage, c.RCImage); reason != "" {
+	if reason := dockerUnavailable(ctx, image{c.MongoImage, "docker pull " + c.MongoImage}, image{c.RCImage, "docker pull " + c.RCImage}); reason != "" {
 		s.Unavailable = reason
 		return nil
 	}

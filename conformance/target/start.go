@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	RCVersion     string // RC_VERSION (kind rocketchat; default 8.4.0)
 	RCImage       string // RCINVITE_RC_IMAGE (default rocketchat/rocket.chat:<RCVersion>)
 	MongoImage    string // RCINVITE_MONGO_IMAGE (kind rocketchat; default mongo:8.0)
+	// AllowUnavailable (RCINVITE_ALLOW_UNAVAILABLE=true) lets a target that cannot run here skip
+	// every spec with the reason, instead of failing the run.
+	AllowUnavailable bool
+	// invalid collects the variables FromEnv could not read; Start refuses to run with them.
+	invalid []string
 	// Logf, if set, receives progress lines (container start-up, readiness).
 	Logf func(format string, args ...any)
 }
@@ -59,6 +65,11 @@ func FromEnv(getenv func(string) string) Config {
 		MongoImage:    or("RCINVITE_MONGO_IMAGE", DefaultMongoImage),
 	}
 	c.RCImage = or("RCINVITE_RC_IMAGE", "rocketchat/rocket.chat:"+c.RCVersion)
+	allow := or("RCINVITE_ALLOW_UNAVAILABLE", "false")
+	var err error
+	if c.AllowUnavailable, err = strconv.ParseBool(allow); err != nil {
+		c.invalid = append(c.invalid, fmt.Sprintf("RCINVITE_ALLOW_UNAVAILABLE=%q: want true or false", allow))
+	}
 	return c
 }
 
@@ -86,12 +97,15 @@ func (s *Started) Stop(ctx context.Context) error {
 
 func (s *Started) onStop(f func(context.Context) error) { s.stop = append(s.stop, f) }
 
-// Start starts (or, for kind url, probes) the target c names. A container target that cannot
-// run here comes back with Descriptor.Unavailable set and no error; an error means a target
-// that should work does not. On error the partly started target is returned for Stop.
+// Start starts (or, for kind url, probes) the target c names. A target that cannot run here
+// comes back with Descriptor.Unavailable set and no error; an error means a target that should
+// work does not. On error the partly started target is returned for Stop.
 func Start(ctx context.Context, c Config) (*Started, error) {
 	s := &Started{Descriptor: Descriptor{Kind: c.Kind, AdminUser: c.AdminUser, AdminPassword: c.AdminPassword,
 		Emulate: c.Emulate, SandboxPrefix: c.SandboxPrefix}}
+	if len(c.invalid) > 0 {
+		return s, fmt.Errorf("start target %s: %s", c.Kind, strings.Join(c.invalid, "; "))
+	}
 	var err error
 	switch c.Kind {
 	case Mock:

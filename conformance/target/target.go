@@ -12,8 +12,10 @@
 // Four kinds exist: mock (the mock server in-process behind httptest), url (any running
 // server), container (the rcmock image in testcontainers) and rocketchat (a real Rocket.Chat
 // and MongoDB in testcontainers). A target that cannot run on this machine (no Docker engine,
-// an image that is not present locally) is not an error: its Descriptor says why, and the
-// suite skips every spec with that reason.
+// an image that is not present locally, no server at the URL) is not an error of Start: its
+// Descriptor says why and how to fix it, in one line. The suite then fails the run with that
+// line, or, with Config.AllowUnavailable (RCINVITE_ALLOW_UNAVAILABLE=true), skips every spec
+// with it.
 //
 // The package has no _test.go files on purpose: `go test ./conformance/...` passes -ginkgo.*
 // flags to every test binary, so its checks live in the suite (conformance/self_check_test.go).
@@ -71,7 +73,7 @@ type Descriptor struct {
 	Emulate       string       `json:"emulate,omitempty"`      // version each sandbox emulates ("" = the server's)
 	// SandboxPrefix starts the id of each process's sandbox: <prefix>-p<process>.
 	SandboxPrefix string `json:"sandboxPrefix,omitempty"`
-	// Unavailable says why the target cannot run on this machine; specs skip with it.
+	// Unavailable says in one line why the target cannot run on this machine and how to fix it.
 	Unavailable string `json:"unavailable,omitempty"`
 }
 

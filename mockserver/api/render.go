@@ -41,7 +41,7 @@ func withSuccess(obj []byte) []byte {
 	return append(out, `"success":true}`...)
 }
 
-// renderError is the one place a *world.Error becomes Rocket.Chat's envelope (§3.1, §3.2).
+// renderError is the one place a *world.Error becomes Rocket.Chat's envelope (ApiClass.ts failure(), authenticationHono.ts).
 // Any other error is a bug: it answers 500.
 func renderError(err error) reply {
 	var e *world.Error

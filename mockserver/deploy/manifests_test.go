@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	yaml "go.yaml.in/yaml/v4"
 )
 
 // manifest is the part of a Kubernetes object these tests read.
@@ -233,7 +233,7 @@ func checkProxy(t *testing.T, k kustomization, proxy manifest) {
 	}
 	variable := regexp.MustCompile(`\$\{([A-Z_]+)\}`)
 	// The image's envsubst replaces $NAME for every environment variable set in the container
-	// (Kubernetes sets RCMOCK_SERVICE_HOST and the like): rcmock.conf's nginx variables are
+	// (Kubernetes sets a <SERVICE>_SERVICE_HOST for every Service): rcmock.conf's nginx variables are
 	// lower case, and must stay so.
 	if raw, err := os.ReadFile(filepath.Join("nginx", "rcmock.conf")); err != nil {
 		t.Fatal(err)

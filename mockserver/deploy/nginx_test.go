@@ -432,7 +432,6 @@ func runSuite(t *testing.T, goTool, front, prefix string) types.Report {
 		"RCINVITE_URL="+front,
 		"RCINVITE_CONTROL_TOKEN="+controlToken,
 		"RCINVITE_SANDBOX_PREFIX="+prefix,
-		"RCINVITE_REQUIRE_TARGET=true",
 	)
 	output, runErr := cmd.CombinedOutput()
 	raw, err := os.ReadFile(filepath.Join(out, "report.json"))

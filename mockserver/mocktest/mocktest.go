@@ -1,51 +1,90 @@
 // Package mocktest runs the mock Rocket.Chat server inside Go tests, so a Rocket.Chat client
-// can be tested against invite links, bans and expiry without a real server.
+// can be tested against invite links, bans and expiry without a real server. This is the
+// package's runnable example (Example in example_test.go, run by go test): bob redeems the
+// fixture invite PrjXok and joins project-x; carol, banned from the room, is refused by
+// Rocket.Chat 8.4.0's ban check.
 //
-// A test starts a mock (closed when the test ends), points the client under test at its URL,
-// and steers the mock: log users in, move the clock, open sandboxes, read the journal of the
-// requests it answered. The default fixtures hold the admin rocketchat.internal.admin.test
-// (password the same), alice, bob and carol (password "rocket.chat"; fixed tokens such as
-// "bob-token"), the private room project-x (_id ProjectX) where carol is banned, and invite
-// tokens such as PrjXok (valid), Expird (expired) and MaxedX (used up). Example shows a test
-// that runs as it stands.
+//	m, err := mocktest.New()
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	defer m.Close()
 //
-//	func TestJoinThroughInvite(t *testing.T) {
-//		m := mocktest.Start(t)
-//		bob := m.Login(t, "bob", "rocket.chat")
+//	bob := m.Session("bob", "bob-token") // fixture users carry fixed tokens
+//	res, err := bob.PostJSON("/api/v1/useInviteToken", map[string]string{"token": "PrjXok"})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	var joined struct {
+//		Room struct {
+//			Name string `json:"name"`
+//		} `json:"room"`
+//	}
+//	if err := res.Decode(&joined); err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	fmt.Println(res.StatusCode, joined.Room.Name)
 //
-//		// The code under test: a client of yours, pointed at the mock.
-//		c := chat.NewClient(m.URL, bob.UserID, bob.AuthToken)
-//		room, err := c.UseInvite(context.Background(), "PrjXok")
-//		if err != nil {
-//			t.Fatalf("use invite: %v", err)
+//	carol := m.Session("carol", "carol-token")
+//	res, err = carol.PostJSON("/api/v1/useInviteToken", map[string]string{"token": "PrjXok"})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	var refused struct {
+//		ErrorType string `json:"errorType"`
+//	}
+//	if err := res.Decode(&refused); err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	fmt.Println(res.StatusCode, refused.ErrorType)
+//	// Output:
+//	// 200 project-x
+//	// 400 error-user-is-banned
+//
+// In a test, Start runs the mock and closes it when the test ends; Login opens a session;
+// Requests reads the journal of what the mock answered ([]mockserver.JournalEntry: method,
+// path, status, both bodies with secrets redacted); a sandbox is a world of its own, with its
+// own clock. The code under test is your client, pointed at the world's URL; Session.PostJSON
+// stands in for it here. This test is the README's "Use the mock from your own Go module",
+// built and run by the repository's own tests in a module of its own:
+//
+//	func TestInviteLinks(t *testing.T) {
+//		m := mocktest.Start(t)                  // closed when the test ends
+//		bob := m.Login(t, "bob", "rocket.chat") // a fresh session: bob.UserID, bob.AuthToken
+//
+//		// Your client goes here, pointed at m.URL with bob's credentials.
+//		res, err := bob.PostJSON("/api/v1/useInviteToken", map[string]string{"token": "PrjXok"})
+//		if err != nil || res.StatusCode != http.StatusOK {
+//			t.Fatalf("bob uses PrjXok: %v, %v", res, err)
 //		}
-//		if room.Name != "project-x" {
-//			t.Errorf("joined %q, want project-x", room.Name)
-//		}
 //
-//		// The client sent one request, and the mock answered it with 200.
+//		// The journal: one request, answered 200 ([]mockserver.JournalEntry).
 //		sent := m.Requests(t, mocktest.RequestFilter{Path: "/api/v1/useInviteToken"})
 //		if len(sent) != 1 || sent[0].Status != http.StatusOK {
-//			t.Errorf("useInviteToken requests = %+v", sent)
+//			t.Errorf("journal: %+v", sent)
+//		}
+//
+//		// A sandbox has its own invites and clock: eight days on, the 7-day PrjXok has expired.
+//		sb := m.NewSandbox(t, mocktest.SandboxOptions{})
+//		sb.Advance(t, 8*24*time.Hour)
+//		res, err = sb.Session("bob", "bob-token").PostJSON("/api/v1/useInviteToken", map[string]string{"token": "PrjXok"})
+//		var refused struct {
+//			ErrorType string `json:"errorType"`
+//		}
+//		if err != nil || res.Decode(&refused) != nil || refused.ErrorType != "error-invite-expired" {
+//			t.Errorf("PrjXok after 8 days: %v, %v", res, err)
 //		}
 //	}
 //
-//	func TestInviteExpires(t *testing.T) {
-//		t.Parallel()
-//		m := mocktest.Start(t)
-//		sb := m.NewSandbox(t, mocktest.SandboxOptions{}) // its own world and clock: safe in parallel
-//		admin := sb.Login(t, "rocketchat.internal.admin.test", "rocketchat.internal.admin.test")
-//		c := chat.NewClient(sb.URL, admin.UserID, admin.AuthToken)
-//		inv, err := c.CreateInvite(context.Background(), "ProjectX", 1 /* day */, 0 /* unlimited uses */)
-//		if err != nil {
-//			t.Fatalf("create invite: %v", err)
-//		}
-//
-//		sb.Advance(t, 25*time.Hour)
-//		if _, err := c.UseInvite(context.Background(), inv.ID); !errors.Is(err, chat.ErrInviteExpired) {
-//			t.Errorf("a day-old invite: %v, want error-invite-expired", err)
-//		}
-//	}
+// The default fixtures hold the admin rocketchat.internal.admin.test (password the same),
+// alice, bob and carol (password "rocket.chat"; fixed tokens such as "bob-token"), the private
+// room project-x (_id ProjectX) where carol is banned, and invite tokens such as PrjXok
+// (valid), Expird (expired) and MaxedX (used up); the README lists them all.
 //
 // Sandboxes are isolated worlds on the same server (their API is at Sandbox.URL + "/api/..."):
 // one per parallel test keeps tests from seeing each other's invites or clock. A sandbox may

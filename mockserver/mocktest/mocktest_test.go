@@ -8,6 +8,12 @@ import (
 
 	"github.com/rcinvite/rcinvite/mockserver"
 	"github.com/rcinvite/rcinvite/mockserver/mocktest"
+	"go/ast"
+	"go/doc"
+	"go/doc/comment"
+	"go/parser"
+	"go/token"
+	"os"
 )
 
 // redeem posts token for s and returns the status and the joined room's name or the errorType.
@@ -189,5 +195,46 @@ func TestSandboxes(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("sandbox of a finished test answers %d", res.StatusCode)
+	}
+}
+
+// TestPackageDocLeadsWithTheRunnableExample: go doc does not show examples, so the package
+// doc carries Example's code; this keeps the two the same.
+func TestPackageDocLeadsWithTheRunnableExample(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgDoc, err := parser.ParseFile(fset, "mocktest.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d doc.Package
+	blocks := (&d).Parser().Parse(pkgDoc.Doc.Text()).Content
+	var first *comment.Code
+	for _, b := range blocks {
+		if c, ok := b.(*comment.Code); ok {
+			first = c
+			break
+		}
+	}
+	example, err := parser.ParseFile(fset, "example_test.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for _, decl := range example.Decls {
+		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Name.Name == "Example" {
+			start, end := fset.Position(fn.Body.Lbrace).Offset+1, fset.Position(fn.Body.Rbrace).Offset
+			body = string(src[start:end])
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.Trim(body, "\n"), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "\t"))
+	}
+	if want := strings.Join(lines, "\n") + "\n"; first == nil || first.Text != want {
+		t.Errorf("the package doc's first code block is not Example's body:\n%v\nwant:\n%s", first, want)
 	}
 }

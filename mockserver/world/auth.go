@@ -30,7 +30,7 @@ func errLogin(code, reason string) *Error {
 }
 
 // Login checks credentials and issues a new login token (43 characters of Meteor's
-// Random.secret alphabet); only its hash is stored. An unknown user is "Unauthorized" (§3.6);
+// Random.secret alphabet); only its hash is stored. An unknown user is "Unauthorized" (the login route of ApiClass.ts);
 // a wrong password is Meteor's 403 "Incorrect password" [inferred: ambiguous-error setting].
 func (w *World) Login(c Credentials) (*Session, error) {
 	w.lock()

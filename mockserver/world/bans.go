@@ -9,7 +9,7 @@ import (
 var roomRoles = []string{"owner", "moderator", "leader"}
 
 // checkBanAction runs the checks banUserFromRoomMethod and unbanUserFromRoom share, in order,
-// with their plain Error messages (§2.3, §2.4): permission and room, caller, access, target.
+// with their plain Error messages (server/lib/banUserFromRoom.ts, unbanUserFromRoom.ts): permission and room, caller, access, target.
 func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 	r := w.rooms.get(rid)
 	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) {
@@ -27,7 +27,7 @@ func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 	return r, nil
 }
 
-// Ban is rooms.banUser (§2.3): the subscription is kept with status BANNED, usersCount drops
+// Ban is rooms.banUser (banUserFromRoom.ts): the subscription is kept with status BANNED, usersCount drops
 // by one and the room roles owner/moderator/leader are stripped.
 func (w *World) Ban(uid, rid string, target UserSelector) error {
 	w.lock()
@@ -71,7 +71,7 @@ func (w *World) ownerCount(rid string) int {
 	return n
 }
 
-// Unban is rooms.unbanUser (§2.4): the subscription is deleted; the user is no member
+// Unban is rooms.unbanUser (unbanUserFromRoom.ts, executeUnbanUserFromRoom.ts): the subscription is deleted; the user is no member
 // afterwards. A target that is not banned answers the plain error "error-user-not-banned".
 func (w *World) Unban(uid, rid string, target UserSelector) error {
 	w.lock()
@@ -91,7 +91,7 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 	return nil
 }
 
-// BannedUsers is rooms.bannedUsers (§2.5): needs only room access, else 401 "unauthorized".
+// BannedUsers is rooms.bannedUsers (v1/rooms.ts): needs only room access, else 401 "unauthorized".
 func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	w.lock()
 	defer w.unlock()

@@ -55,7 +55,7 @@ func method(m string) map[string]any { return map[string]any{"method": m} }
 
 func field(m, f string) map[string]any { return map[string]any{"method": m, "field": f} }
 
-// ErrNotLoggedIn is the 401 answered when X-User-Id/X-Auth-Token are missing or wrong (§3.1).
+// ErrNotLoggedIn is the 401 answered when X-User-Id/X-Auth-Token are missing or wrong (middlewares/authenticationHono.ts).
 func ErrNotLoggedIn() *Error {
 	const msg = "You must be logged in to do this."
 	return &Error{Code: msg, Reason: msg, Legacy: true, Status: 401}
@@ -66,7 +66,7 @@ func ErrForbidden(message string) *Error {
 	return &Error{Reason: message, Plain: true, Status: 403}
 }
 
-// errPermissionsRequired is the 403 of routes declared with permissionsRequired (§3.2).
+// errPermissionsRequired is the 403 of routes declared with permissionsRequired (ApiClass.ts).
 func errPermissionsRequired() *Error {
 	return ErrForbidden("User does not have the permissions required for this action [error-unauthorized]")
 }

@@ -16,7 +16,7 @@ type UseInvite struct {
 	Room InviteRoom `json:"room"`
 }
 
-// UseInviteToken joins the caller to the invite's room (§1.5), checking in this order: empty
+// UseInviteToken joins the caller to the invite's room (useInviteToken.ts), checking in this order: empty
 // token, unknown token, room gone, expired, used up, room type, ban (8.4.0 and later only).
 // Only then does it write: the user's inviteToken, uses+1 when the caller had no subscription,
 // and the join (a new subscription, usersCount+1). Members do not use up a slot.
@@ -59,7 +59,7 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	return &UseInvite{Room: InviteRoom{Rid: room.ID, Prid: room.Prid, FName: room.FName, Name: room.Name, T: room.T}}, nil
 }
 
-// ValidateInviteToken reports whether the token names a usable invite (§1.6): it exists, its
+// ValidateInviteToken reports whether the token names a usable invite (validateInviteToken.ts): it exists, its
 // room exists, and it is neither expired nor used up. Bans and membership are not looked at.
 func (w *World) ValidateInviteToken(token string) bool {
 	w.lock()
@@ -88,7 +88,7 @@ func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 }
 
 // FindOrCreateInvite returns the caller's usable invite to rid with these settings, or a new
-// one (§1.2). Checks in order: rid given, create-invite-links scoped to the room (before any
+// one (findOrCreateInvite.ts). Checks in order: rid given, create-invite-links scoped to the room (before any
 // room check), caller subscribed, room exists, room type, days, maxUses. The answer carries
 // url = SiteURL + "/invite/" + _id (the "direct" invite URL type); the stored url stays "".
 func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite, error) {

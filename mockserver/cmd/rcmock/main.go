@@ -148,15 +148,20 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.fixtures, "fixtures", "", "YAML fixtures `FILE` for the default world and sandboxes (default: the built-in fixtures)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `FORMAT`: text or json (one line per request: method, path, status, duration, sandbox)")
 	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests); the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
-	fs.BoolVar(&o.strict, "strict", false, "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
+	fs.Var(boolFlag{&o.strict}, "strict", "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
-	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
+	o.journalSize = mockserver.DefaultJournalSize
+	fs.Var(positiveIntFlag{&o.journalSize, "requests"}, "journal-size", "`N` requests kept per world in the journal (GET /_mock/requests)")
 	fs.IntVar(&o.maxSandboxes, "max-sandboxes", mockserver.DefaultMaxSandboxes, "sandboxes held at once; opening one more answers 429 error-too-many-sandboxes (an unused sandbox costs about 1 KiB, a used one about as much as the default world)")
-	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
+	fs.Var(durationFlag{&o.latency, 0, mockserver.MaxLatency, "50ms"}, "latency", "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
-	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", readHeaderTimeout, "`duration` a client may take to send a request's headers before the connection is closed")
+	o.readHeaderTimeout = readHeaderTimeout
+	fs.Var(durationFlag{&o.readHeaderTimeout, time.Nanosecond, 0, "5s"}, "read-header-timeout", "`duration` a client may take to send a request's headers before the connection is closed")
+	if err := preflight(fs, args); err != nil {
+		return o, usageError{err}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)
@@ -171,7 +176,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if port := getenv("PORT"); port != "" && !set["addr"] {
 		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			return o, usageError{fmt.Errorf("PORT=%q is not a port number", port)}
+			return o, usageError{fmt.Errorf("PORT=%q: want a port number from 0 to 65535", port)}
 		}
 		o.addr = net.JoinHostPort("127.0.0.1", port)
 	}
@@ -187,8 +192,13 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	default:
 		return o, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)}
 	}
-	if o.readHeaderTimeout <= 0 {
-		return o, usageError{fmt.Errorf("--read-header-timeout %s: want a positive duration, e.g. 5s", o.readHeaderTimeout)}
+	if err := checkAddr(o.addr); err != nil {
+		return o, usageError{err}
+	}
+	if o.siteURL != "" {
+		if err := checkSiteURL(o.siteURL); err != nil {
+			return o, usageError{err}
+		}
 	}
 	return o, nil
 }

@@ -57,18 +57,23 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}{
 		{"bad fixtures", []string{"--fixtures", bad}, nil, bad + ":4: "},
 		{"missing fixtures", []string{"--fixtures", bad + ".nope"}, nil, "no such file"},
-		{"unknown flag", []string{"--colour"}, nil, "flag provided but not defined"},
+		{"unknown flag", []string{"--colour"}, nil, "unknown flag --colour: rcmock takes --addr host:port, --control-token TOKEN, --emulate VERSION, --fixtures FILE,"},
+		{"flag without its value", []string{"--fixtures"}, nil, "--fixtures needs a value: --fixtures FILE"},
 		{"stray argument", []string{"serve"}, nil, `unexpected argument "serve"`},
 		{"bad log format", []string{"--log-format", "xml"}, nil, "want text or json"},
 		{"bad version", []string{"--emulate", "7.0.0"}, nil, "7.0.0"},
-		{"bad journal size", []string{"--journal-size", "0"}, nil, "journal size"},
+		{"bad journal size", []string{"--journal-size", "0"}, nil, `invalid value "0" for flag -journal-size: want a whole number of requests, at least 1`},
+		{"latency out of range", []string{"--latency", "1h"}, nil, `invalid value "1h" for flag -latency: want a Go duration from 0s to 10s, e.g. 50ms`},
+		{"latency that is not a duration", []string{"--latency", "fast"}, nil, `invalid value "fast" for flag -latency: want a Go duration from 0s to 10s, e.g. 50ms`},
+		{"strict that is not a boolean", []string{"--strict=maybe"}, nil, `invalid boolean value "maybe" for -strict: want true or false`},
+		{"addr without a port", []string{"--addr", "localhost"}, nil, `--addr "localhost": want host:port, e.g. 127.0.0.1:3000`},
+		{"site URL that is not http", []string{"--site-url", "chat.example.com"}, nil, `--site-url "chat.example.com": want an http or https URL such as http://localhost:3000`},
 		{"bad max sandboxes", []string{"--max-sandboxes", "0"}, nil, "max sandboxes"},
-		{"bad latency", []string{"--latency", "1h"}, nil, "latency"},
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
 		{"numeric log level", []string{"--log-level", "INFO+4"}, nil, "want debug, info, warn or error"},
-		{"zero read-header-timeout", []string{"--read-header-timeout", "0s"}, nil, "--read-header-timeout"},
-		{"bad read-header-timeout", []string{"--read-header-timeout", "soon"}, nil, "read-header-timeout"},
+		{"zero read-header-timeout", []string{"--read-header-timeout", "0s"}, nil, `invalid value "0s" for flag -read-header-timeout: want a positive Go duration, e.g. 5s`},
+		{"bad read-header-timeout", []string{"--read-header-timeout", "soon"}, nil, `invalid value "soon" for flag -read-header-timeout: want a positive Go duration, e.g. 5s`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
