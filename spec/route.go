@@ -23,6 +23,9 @@ type Route struct {
 	PathTemplate string            // path as written in the document, e.g. "/api/v1/removeInvite/{_id}"
 	PathParams   map[string]string // values of the template's parameters, unescaped; nil when none
 	Secured      bool              // the operation requires X-User-Id and X-Auth-Token
+	// Validate is how the Rocket.Chat route validates its request (x-rocketchat-validate:
+	// ValidateRouter, ValidateParams or ValidateNone); "" for documents checked with kin-openapi.
+	Validate string
 }
 
 // operation is everything precomputed for one method+path of the document.
@@ -34,9 +37,10 @@ type operation struct {
 	kin      *routers.Route
 	coercion map[string]scalarType // top-level body property -> type to coerce to
 	hasBody  bool
-	index    int  // position in the validator's operations, part of memo keys
-	memoReq  bool // no header or cookie parameters: a request check may be remembered
-	memoResp bool // no response declares headers: a response check may be remembered
+	index    int                  // position in the validator's operations, part of memo keys
+	memoReq  bool                 // no header or cookie parameters: a request check may be remembered
+	memoResp bool                 // no response declares headers: a response check may be remembered
+	rc       *rocketChatOperation // Ajv checks of a Rocket.Chat contract; nil: kin-openapi
 }
 
 // template is a path with {parameters}, split into segments.
@@ -157,10 +161,14 @@ func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Route{
+	rt := &Route{
 		OperationID: o.id, Method: o.method, PathTemplate: o.template,
 		PathParams: params, Secured: o.secured,
-	}, nil
+	}
+	if o.rc != nil {
+		rt.Validate = o.rc.validate
+	}
+	return rt, nil
 }
 
 func (v *Validator) lookup(r *http.Request) (*operation, map[string]string, error) {

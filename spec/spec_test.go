@@ -242,7 +242,7 @@ func mustLoad(t testing.TB) *openapi3.T {
 
 func testValidator(t testing.TB) *Validator {
 	t.Helper()
-	v, err := NewValidator(mustLoad(t))
+	v, err := NewRocketChatValidator(mustLoad(t), openapiYAML)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"mime"
@@ -27,13 +28,32 @@ import (
 // the answer. It cannot be turned off; it needs no care from callers.
 type Validator struct {
 	doc      *openapi3.T
+	ops      []*operation
 	router   *router
 	opts     *openapi3filter.Options
 	reqMemo  *memo
 	respMemo *memo
 }
 
+// NewRocketChatValidator is NewValidator for a Rocket.Chat contract: source is doc's YAML, from
+// which the request schemas are compiled as Rocket.Chat's Ajv instances compile them (see
+// ajv.go and rocketchat.go: x-rocketchat-validate, x-rocketchat-query). Requests are then
+// checked that way; responses still with kin-openapi.
+func NewRocketChatValidator(doc *openapi3.T, source []byte) (*Validator, error) {
+	v, err := NewValidator(doc)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]*operation, 0, len(v.ops))
+	ops = append(ops, v.ops...)
+	if err := compileRocketChat(source, ops); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // NewValidator prepares the route lookup and per-operation data of doc (which must be valid).
+// Requests are checked with kin-openapi.
 func NewValidator(doc *openapi3.T) (*Validator, error) {
 	if doc == nil || doc.Paths == nil {
 		return nil, errNoDocument
@@ -51,6 +71,7 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 	}
 	return &Validator{
 		doc:    doc,
+		ops:    ops,
 		router: rt,
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
@@ -127,34 +148,72 @@ func (v *Validator) ValidateRequest(r *http.Request) error {
 	return err
 }
 
-// CheckRequest is ValidateRequest and Coerce in one pass, for a server that has read the body
-// itself: raw is r's body (r.Body is not read). It returns the body params the operation's
-// handler sees (BodyParams, then Coerce) with the validation's verdict; params are set
-// whenever r resolves to an operation, even when err is a *ValidationError. params must not be
-// modified (they may be shared with later calls).
-func (v *Validator) CheckRequest(r *http.Request, raw []byte) (params []byte, err error) {
+// CheckRequest is ValidateRequest for a server that has read the body itself: raw is r's body
+// (r.Body is not read). It returns the params the operation's handler sees with the
+// validation's verdict; the body params are set whenever r resolves to an operation, even when
+// err is a *ValidationError. The params must not be modified (they may be shared with later
+// calls). For a Rocket.Chat contract (Default, NewRocketChatValidator) requests are checked as
+// Rocket.Chat's Ajv checks them (see ajv.go); otherwise with kin-openapi.
+func (v *Validator) CheckRequest(r *http.Request, raw []byte) (Params, error) {
 	o, pathParams, err := v.lookup(r)
 	if err != nil {
-		return nil, err
+		return Params{}, err
 	}
 	return v.check(r, o, pathParams, raw, nil)
 }
 
-// check validates the parameters of r and its body raw against o and returns the coerced body
-// params. readErr is the failure to read the body, if any: it is reported in place of the
-// body's problems. Passing checks are remembered (see Validator).
-func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]string, raw []byte, readErr error) ([]byte, error) {
+// check validates the parameters of r and its body raw against o and returns the body params
+// the operation's handler sees. readErr is the failure to read the body, if any: it is reported
+// in place of the body's problems. Passing checks are remembered (see Validator). Operations
+// of a Rocket.Chat document are checked as Rocket.Chat's Ajv does (checkRocketChat); others,
+// such as the mock's control API, with kin-openapi.
+func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]string, raw []byte, readErr error) (Params, error) {
 	contentType := r.Header.Get("Content-Type")
 	remember := o.memoReq && readErr == nil
 	var arr [512]byte
 	var key []byte
 	if remember {
 		key = requestKey(arr[:0], o, r.URL.EscapedPath(), r.URL.RawQuery, contentType, raw)
-		if body, ok := v.reqMemo.get(key); ok {
-			return body, nil
+		if val, ok := v.reqMemo.get(key); ok {
+			return decodeParams(val), nil
 		}
 	}
-	body := coerceBody(o.coercion, BodyParams(contentType, raw))
+	var p Params
+	var err error
+	if o.rc != nil {
+		p, err = checkRocketChat(r, o, contentType, raw)
+	} else {
+		p.Body, err = v.checkKin(r, o, pathParams, contentType, raw, readErr)
+	}
+	if err != nil {
+		return p, err
+	}
+	if remember {
+		v.reqMemo.put(key, encodeParams(p)) // a fresh copy: p.Body may be the caller's raw bytes
+	}
+	return p, nil
+}
+
+// encodeParams packs Params into one memo value: the query's length, the query, the body.
+func encodeParams(p Params) []byte {
+	out := binary.AppendUvarint(make([]byte, 0, len(p.Query)+len(p.Body)+4), uint64(len(p.Query)))
+	out = append(out, p.Query...)
+	return append(out, p.Body...)
+}
+
+func decodeParams(val []byte) Params {
+	n, k := binary.Uvarint(val)
+	q := val[k : k+int(n)]
+	if len(q) == 0 {
+		q = nil
+	}
+	return Params{Query: q, Body: val[k+int(n):]}
+}
+
+// checkKin validates parameters and body with kin-openapi (documents without Rocket.Chat's
+// Ajv semantics: the control API).
+func (v *Validator) checkKin(r *http.Request, o *operation, pathParams map[string]string, contentType string, raw []byte, readErr error) ([]byte, error) {
+	body := coerceBody(o.coercion, kinBodyParams(contentType, raw))
 	ctx := r.Context()
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: o.kin, Options: v.opts,
@@ -184,9 +243,6 @@ func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]s
 	if len(errs) > 0 {
 		return body, newValidationError(o.id, errs)
 	}
-	if remember {
-		v.reqMemo.put(key, bytes.Clone(body)) // body may be the caller's raw bytes
-	}
 	return body, nil
 }
 
@@ -214,14 +270,21 @@ func readBody(r *http.Request) ([]byte, error) {
 	return raw, err
 }
 
-// BodyParams turns a raw body into the JSON object the server's schema and handler see (reference §3.4):
-//   - application/json: the body; empty or malformed JSON counts as {};
-//   - application/x-www-form-urlencoded: an object of its fields [inferred], strings (one value)
-//     or arrays of strings (repeated keys);
-//   - multipart/form-data: {} [inferred: the mock reads no uploads];
-//   - anything else is text: empty counts as {}, otherwise the object of its characters
-//     ({"0":"a","1":"b",…}, JavaScript's spread of a string), cut at 64 characters [inferred].
+// BodyParams turns a raw body into the JSON object (or array) a Rocket.Chat route's schema and
+// handler see, as the http-router's parseBodyParams builds it (see bodyValue), written back as
+// JSON.stringify would.
 func BodyParams(contentType string, raw []byte) []byte {
+	return appendJS(nil, bodyValue(contentType, raw))
+}
+
+// kinBodyParams is the body a kin-openapi-checked operation (the control API) sees:
+//   - application/json: the body; empty or malformed JSON counts as {};
+//   - application/x-www-form-urlencoded: an object of its fields, strings (one value) or
+//     arrays of strings (repeated keys);
+//   - multipart/form-data: {};
+//   - anything else is text: empty counts as {}, otherwise the object of its characters
+//     ({"0":"a","1":"b",…}), cut at 64 characters.
+func kinBodyParams(contentType string, raw []byte) []byte {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mt = ""

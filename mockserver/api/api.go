@@ -52,16 +52,32 @@ func New(w *world.World, o Options) http.Handler {
 
 // call is one request on its way through the pipeline.
 type call struct {
-	r      *http.Request
-	route  *spec.Route
-	userID string // the authenticated caller ("" on unsecured routes)
-	token  string
-	params []byte // the JSON body after coercion ({} when absent or malformed); read-only
+	r           *http.Request
+	route       *spec.Route
+	userID      string // the authenticated caller ("" on unsecured routes)
+	token       string
+	params      []byte                     // the body params as the route's handler sees them (parseBodyParams, then Ajv); read-only
+	queryParams []byte                     // the query params likewise (qs, then Ajv when the route has a query schema); read-only
+	queryValues map[string]json.RawMessage // queryParams decoded on first use
 }
 
-// decode reads the (already validated) body params into dst; a body that is not a JSON
-// object leaves dst as it is.
-func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
+// decodeFailure is what decode panics with when the body params do not fit the handler's
+// input: runOperation recovers it and answers invalid-params, so a value the handler cannot
+// represent never reaches a rule as a zero value, and the rule never runs on it.
+type decodeFailure struct{ err error }
+
+// decode reads the (already validated) body params into dst. A body the handler's type cannot
+// hold (a number too large for an int, an array where it wants an object…) ends the operation
+// before the rule runs: see decodeFailure. Handlers declare JavaScript numbers as float64
+// where Rocket.Chat accepts any number, so that every value Ajv accepts fits.
+func (c *call) decode(dst any) {
+	if len(c.params) == 0 || c.params[0] == '[' {
+		return // destructuring an array body gives undefined fields, as in JavaScript
+	}
+	if err := json.Unmarshal(c.params, dst); err != nil {
+		panic(decodeFailure{err})
+	}
+}
 
 // ServeHTTP answers one request, in this order:
 //  1. Route lookup against the contract: an unknown path or method answers 404
@@ -69,9 +85,10 @@ func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
 //  2. Authentication for secured operations (X-User-Id + X-Auth-Token): 401 with the exact
 //     "You must be logged in to do this." body, before any body handling.
 //  3. The body is read up to MaxBodyBytes: larger answers 413 error-payload-too-large.
-//  4. The request is coerced (Ajv-style) and validated in one pass (spec CheckRequest; the
-//     coerced body is what the rule decodes): 400 invalid-params for the body,
-//     error-invalid-params for the query, with Ajv's messages joined by "\n".
+//  4. The query and body are read and validated as the route does (spec CheckRequest: qs,
+//     parseBodyParams, Rocket.Chat's Ajv schemas with coerceTypes; the coerced values are what
+//     the rule decodes): 400 invalid-params / error-invalid-params with Ajv's messages joined
+//     by "\n " (" [invalid-params]" after them on validateParams routes).
 //  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
 //     envelope (render.go), in one place. With a recorder (a state file) the answer waits
 //     until every change the world made so far, the operation's own included, is durable
@@ -115,20 +132,41 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
 			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
 	}
-	// One pass: body params, coercion and validation (the params are read-only).
-	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
-		return h.checked(r, invalidParams(err))
+	// One pass: query and body params, coercion and validation (the params are read-only).
+	params, err := h.v.CheckRequest(r, raw)
+	c.params, c.queryParams = params.Body, params.Query
+	if err != nil {
+		return h.checked(r, invalidParams(route, err))
 	}
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
 		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
-	v, err := op(h.world, c)
+	a := h.runOperation(op, c)
 	if serr := h.world.Sync(r.Context()); serr != nil {
 		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
 	}
-	return h.checked(r, render(v, err))
+	return h.checked(r, a)
+}
+
+// runOperation runs op and renders its answer. A decodeFailure (the handler's input type cannot
+// hold what the schema accepted: a mock bug, logged) answers invalid-params instead.
+func (h *Handler) runOperation(op operation, c *call) (a reply) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		df, ok := p.(decodeFailure)
+		if !ok {
+			panic(p)
+		}
+		h.log.Error("body params do not fit the handler", "operation", c.route.OperationID, "error", df.err.Error())
+		a = reply{http.StatusBadRequest, errorBody("The request body cannot be read: "+df.err.Error()+" [invalid-params]", "invalid-params")}
+	}()
+	v, err := op(h.world, c)
+	return render(v, err)
 }
 
 // notFoundBody is the answer to a path or method the contract does not have (read-only).
@@ -162,20 +200,23 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return raw, nil
 }
 
-// serverRejects reports whether Rocket.Chat's own schema refuses the request. Values the
-// contract narrows but only the handler checks (findOrCreateInvite's days and maxUses) pass on
-// to the rule, which answers them with its own error, in its own order.
-func serverRejects(err error) bool {
-	var ve *spec.ValidationError
-	return !errors.As(err, &ve) || ve.InvalidParams()
-}
-
-// invalidParams renders a request validation failure: invalid-params for the body,
-// error-invalid-params for the query and path (the http-router's query validation).
-func invalidParams(err error) reply {
+// invalidParams renders a request the route's validators refuse (spec/SOURCES.md, "Request
+// validation"):
+//   - a query string qs cannot parse: 400 {"success":false,"error":"Invalid query parameters"};
+//   - a typed route (the http-router): invalid-params for the body, error-invalid-params for the
+//     query, error = the Ajv messages joined by "\n ";
+//   - a legacy validateParams route: Meteor.Error('invalid-params', messages), so the text ends
+//     in " [invalid-params]" and the errorType is invalid-params for a GET's query too.
+func invalidParams(route *spec.Route, err error) reply {
+	if errors.Is(err, spec.ErrInvalidQuery) {
+		return reply{http.StatusBadRequest, mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"})}
+	}
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
 		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+	}
+	if route.Validate == spec.ValidateParams {
+		return reply{http.StatusBadRequest, errorBody(ve.AjvMessage()+" [invalid-params]", "invalid-params")}
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {

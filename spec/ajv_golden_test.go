@@ -1,0 +1,242 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Golden is one file of testdata/ajv, written by spec/ajvgolden/generate.mjs: Rocket.Chat's own
+// validator of one operation run by Ajv on a corpus of requests.
+type Golden struct {
+	Package     string          `json:"package"`
+	Ajv         string          `json:"ajv"`
+	OperationID string          `json:"operationId"`
+	Method      string          `json:"method"`
+	Path        string          `json:"path"`
+	In          string          `json:"in"`
+	Validate    string          `json:"validate"`
+	Schema      json.RawMessage `json:"schema"`
+	Cases       []GoldenCase    `json:"cases"`
+}
+
+// GoldenCase is one request and Ajv's verdict on it.
+type GoldenCase struct {
+	Name        string     `json:"name"`
+	ContentType *string    `json:"contentType"`
+	Body        string     `json:"body"`
+	Query       string     `json:"query"`
+	QSError     bool       `json:"qsError"`
+	Valid       bool       `json:"valid"`
+	Data        string     `json:"data"`
+	Errors      []ajvError `json:"errors"`
+}
+
+// Request builds the case's HTTP request.
+func (g *Golden) Request(c GoldenCase) *http.Request {
+	target := g.Path
+	if c.Query != "" {
+		target += "?" + c.Query
+	}
+	r := httptest.NewRequest(g.Method, target, strings.NewReader(c.Body))
+	if c.ContentType != nil {
+		r.Header.Set("Content-Type", *c.ContentType)
+	}
+	return r
+}
+
+func loadGoldens(t *testing.T) []*Golden {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "ajv", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no goldens in testdata/ajv (%v): run spec/ajvgolden", err)
+	}
+	var out []*Golden
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &Golden{}
+		if err := json.Unmarshal(data, g); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// TestAjvGoldens replays every golden case through the contract's validator: the same verdict,
+// the same params reaching the handler (byte for byte as JSON.stringify wrote them), the same
+// errors in the same order.
+func TestAjvGoldens(t *testing.T) {
+	v := Default()
+	total := 0
+	for _, g := range loadGoldens(t) {
+		for _, c := range g.Cases {
+			total++
+			r := g.Request(c)
+			p, err := v.CheckRequest(r, []byte(c.Body))
+			var ve *ValidationError
+			switch {
+			case c.QSError:
+				if !errors.Is(err, ErrInvalidQuery) {
+					t.Errorf("%s %s: want the qs failure, got %v", g.OperationID, c.Name, err)
+				}
+				continue
+			case c.Valid && err != nil:
+				t.Errorf("%s %s: Ajv accepts, the mock answers %v", g.OperationID, c.Name, err)
+				continue
+			case !c.Valid && !errors.As(err, &ve):
+				t.Errorf("%s %s: Ajv refuses with %v, the mock answers %v", g.OperationID, c.Name, c.Errors, err)
+				continue
+			}
+			got := p.Body
+			if g.In == "query" {
+				got = p.Query
+			}
+			if c.Valid && string(got) != c.Data {
+				t.Errorf("%s %s: the handler sees %s, Ajv's %s", g.OperationID, c.Name, got, c.Data)
+			}
+			if c.Valid {
+				continue
+			}
+			if ve.In != g.In {
+				t.Errorf("%s %s: problem in %s, want %s", g.OperationID, c.Name, ve.In, g.In)
+			}
+			var msgs []string
+			for _, e := range c.Errors {
+				msgs = append(msgs, e.Message)
+			}
+			if want := strings.Join(msgs, "\n "); ve.AjvMessage() != want {
+				t.Errorf("%s %s: message %q, Ajv's %q", g.OperationID, c.Name, ve.AjvMessage(), want)
+			}
+		}
+	}
+	if total < 500 {
+		t.Errorf("only %d golden cases: the corpus should hold hundreds", total)
+	}
+}
+
+// TestContractSchemasAreRocketChats: the request schema each golden operation has in
+// openapi.yaml is Rocket.Chat's own (keyword for keyword, property order included, annotations
+// aside), its x-rocketchat-validate says how the route reports failures, and a query schema is
+// compiled by the same Ajv instance.
+func TestContractSchemasAreRocketChats(t *testing.T) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(openapiYAML, &root); err != nil {
+		t.Fatal(err)
+	}
+	paths := mapValue(root.Content[0], "paths")
+	for _, g := range loadGoldens(t) {
+		op := mapValue(mapValue(paths, g.Path), strings.ToLower(g.Method))
+		if op == nil {
+			t.Errorf("%s: %s %s is not in the contract", g.OperationID, g.Method, g.Path)
+			continue
+		}
+		validate := ValidateRouter
+		if x := mapValue(op, "x-rocketchat-validate"); x != nil {
+			validate = x.Value
+		}
+		if validate != g.Validate {
+			t.Errorf("%s: x-rocketchat-validate %s, the generator's table says %s", g.OperationID, validate, g.Validate)
+		}
+		var node *yaml.Node
+		if g.In == "query" {
+			q := mapValue(op, "x-rocketchat-query")
+			if q == nil {
+				t.Errorf("%s: no x-rocketchat-query", g.OperationID)
+				continue
+			}
+			if a := mapValue(q, "ajv"); a == nil || a.Value != g.Ajv {
+				t.Errorf("%s: x-rocketchat-query.ajv is not %s", g.OperationID, g.Ajv)
+			}
+			node = mapValue(q, "schema")
+		} else {
+			node = mapValue(mapValue(mapValue(mapValue(op, "requestBody"), "content"), "application/json"), "schema")
+		}
+		if node == nil {
+			t.Errorf("%s: no %s schema in the contract", g.OperationID, g.In)
+			continue
+		}
+		ours, err := yamlToJS(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := parseJS(g.Schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := string(appendJS(nil, validationKeywords(ours))), string(appendJS(nil, rocketChatKeywords(theirs))); a != b {
+			t.Errorf("%s: the contract's schema\n%s\nis not rest-typings'\n%s", g.OperationID, a, b)
+		}
+	}
+}
+
+// validationKeywords drops the annotations and extensions the contract adds for readers.
+func validationKeywords(v any) any {
+	switch x := v.(type) {
+	case []any:
+		for i := range x {
+			x[i] = validationKeywords(x[i])
+		}
+	case *jsObject:
+		out := newJSObject(len(x.keys))
+		for _, k := range x.keys {
+			if annotations[k] || (strings.HasPrefix(k, "x-") && k != "x-dependencies" && k != "x-isNotEmpty") {
+				continue
+			}
+			val := x.vals[k]
+			if k != "properties" && k != "x-dependencies" {
+				val = validationKeywords(val)
+			} else if props, ok := val.(*jsObject); ok {
+				for _, name := range props.keys {
+					props.vals[name] = validationKeywords(props.vals[name])
+				}
+			}
+			out.set(k, val)
+		}
+		return out
+	}
+	return v
+}
+
+// rocketChatKeywords names rest-typings' keywords as the contract spells them: OpenAPI 3.0 has
+// no dependencies, and isNotEmpty is rest-typings' own.
+func rocketChatKeywords(v any) any {
+	switch x := v.(type) {
+	case []any:
+		for i := range x {
+			x[i] = rocketChatKeywords(x[i])
+		}
+	case *jsObject:
+		out := newJSObject(len(x.keys))
+		for _, k := range x.keys {
+			name := k
+			switch k {
+			case "dependencies", "isNotEmpty":
+				name = "x-" + k
+			}
+			val := x.vals[k]
+			if k == "properties" {
+				if props, ok := val.(*jsObject); ok {
+					for _, p := range props.keys {
+						props.vals[p] = rocketChatKeywords(props.vals[p])
+					}
+				}
+			} else if k != "dependencies" {
+				val = rocketChatKeywords(val)
+			}
+			out.set(name, val)
+		}
+		return out
+	}
+	return v
+}
