@@ -39,7 +39,7 @@ type operation struct {
 	hasBody  bool
 	index    int                  // position in the validator's operations, part of memo keys
 	memoReq  bool                 // no header or cookie parameters: a request check may be remembered
-	memoResp bool                 // no response declares headers: a response check may be remembered
+	headered map[int]bool         // statuses whose responses declare headers: never remembered (see rememberResponse)
 	rc       *rocketChatOperation // Ajv checks of a Rocket.Chat contract; nil: kin-openapi
 }
 

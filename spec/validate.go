@@ -67,7 +67,7 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 		o.coercion = coercionTable(o.kin.Operation)
 		o.hasBody = o.kin.Operation.RequestBody != nil && o.kin.Operation.RequestBody.Value != nil
 		o.memoReq = onlyPathAndQuery(o.kin.PathItem.Parameters) && onlyPathAndQuery(o.kin.Operation.Parameters)
-		o.memoResp = noResponseHeaders(o.kin.Operation.Responses)
+		o.headered = headeredStatuses(o.kin.Operation.Responses)
 	}
 	return &Validator{
 		doc:    doc,
@@ -98,23 +98,56 @@ func onlyPathAndQuery(params openapi3.Parameters) bool {
 	return true
 }
 
-// noResponseHeaders reports whether no response declares a header besides Content-Type (which
-// a response's memo key holds).
-func noResponseHeaders(responses *openapi3.Responses) bool {
+// headeredStatuses lists the statuses whose response declares a header besides Content-Type
+// (a 429's X-RateLimit-*): their checks depend on headers a memo key does not hold, so they are
+// never remembered. "default" is -1; an undeclared response (nil) marks every status.
+func headeredStatuses(responses *openapi3.Responses) map[int]bool {
+	out := map[int]bool{}
 	if responses == nil {
-		return true
+		return out
 	}
-	for _, r := range responses.Map() {
+	for code, r := range responses.Map() {
+		status := -1
+		if n, err := strconv.Atoi(code); err == nil {
+			status = n
+		}
 		if r == nil || r.Value == nil {
-			return false
+			out[0] = true
+			continue
 		}
 		for name := range r.Value.Headers {
 			if !strings.EqualFold(name, "Content-Type") {
-				return false
+				out[status] = true
 			}
 		}
 	}
+	return out
+}
+
+// rememberResponse reports whether a check of a response with this status may be memoized.
+func (o *operation) rememberResponse(status int) bool {
+	if o.headered[0] || o.headered[status] {
+		return false
+	}
+	if o.headered[-1] && o.kin.Operation.Responses.Status(status) == nil {
+		return false // the default response applies, and it declares headers
+	}
 	return true
+}
+
+// isInvalidQueryString reports whether body is the http-router's answer to a query string qs
+// refuses, which the document declares once (components/schemas/InvalidQueryString) for every
+// operation.
+func (v *Validator) isInvalidQueryString(body []byte) bool {
+	ref := v.doc.Components.Schemas["InvalidQueryString"]
+	if ref == nil || ref.Value == nil {
+		return false
+	}
+	var val any
+	if err := json.Unmarshal(body, &val); err != nil {
+		return false
+	}
+	return ref.Value.VisitJSON(val) == nil
 }
 
 // Document returns the OpenAPI document the validator was built from.
@@ -342,7 +375,8 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	var arr [512]byte
 	var key []byte
-	if o.memoResp {
+	remember := o.rememberResponse(status)
+	if remember {
 		key = responseKey(arr[:0], o, status, header.Get("Content-Type"), body)
 		if _, ok := v.respMemo.get(key); ok {
 			return nil
@@ -358,9 +392,12 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	input.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(req.Context(), input); err != nil {
+		if status == http.StatusBadRequest && v.isInvalidQueryString(body) {
+			return nil // any route's answer to a query string qs refuses (components/responses/InvalidQueryString)
+		}
 		return newValidationError(o.id, openapi3.MultiError{err})
 	}
-	if o.memoResp {
+	if remember {
 		v.respMemo.put(key, nil)
 	}
 	return nil

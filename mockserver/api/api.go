@@ -116,28 +116,11 @@ type reply struct {
 
 // answer runs the pipeline and returns the reply to send.
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
-	route, err := h.v.FindRoute(r)
-	if err != nil {
-		return reply{http.StatusNotFound, notFoundBody}
+	c, rejected := h.admit(w, r)
+	if rejected != nil {
+		return *rejected
 	}
-	c := &call{r: r, route: route}
-	if route.Secured {
-		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
-		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
-			return h.checked(r, renderError(err))
-		}
-	}
-	raw, err := readBody(w, r)
-	if err != nil {
-		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
-			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
-	}
-	// One pass: query and body params, coercion and validation (the params are read-only).
-	params, err := h.v.CheckRequest(r, raw)
-	c.params, c.queryParams = params.Body, params.Query
-	if err != nil {
-		return h.checked(r, invalidParams(route, err))
-	}
+	route := c.route
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
@@ -148,6 +131,35 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
 	}
 	return h.checked(r, a)
+}
+
+// admit runs steps 1 to 4 of ServeHTTP: the call to run, or the (checked) answer that ends the
+// request before its rule.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) {
+	refuse := func(a reply) (*call, *reply) { return nil, &a }
+	route, err := h.v.FindRoute(r)
+	if err != nil {
+		return refuse(reply{http.StatusNotFound, notFoundBody})
+	}
+	c := &call{r: r, route: route}
+	if route.Secured {
+		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
+		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
+			return refuse(h.checked(r, renderError(err)))
+		}
+	}
+	raw, err := readBody(w, r)
+	if err != nil {
+		return refuse(h.checked(r, reply{http.StatusRequestEntityTooLarge,
+			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")}))
+	}
+	// One pass: query and body params, coercion and validation (the params are read-only).
+	params, err := h.v.CheckRequest(r, raw)
+	c.params, c.queryParams = params.Body, params.Query
+	if err != nil {
+		return refuse(h.checked(r, invalidParams(route, err)))
+	}
+	return c, nil
 }
 
 // runOperation runs op and renders its answer. A decodeFailure (the handler's input type cannot

@@ -180,8 +180,15 @@ func jsParseInt(s string) int {
 	return n
 }
 
+// has reports whether the query carries the parameter (`'roomId' in this.queryParams`).
+func (c *call) has(name string) bool {
+	c.query(name) // decodes the query once
+	_, ok := c.queryValues[name]
+	return ok
+}
+
 func (c *call) roomInQuery() world.RoomSelector {
-	return world.RoomSelector{ID: c.query("roomId"), Name: c.query("roomName")}
+	return world.RoomSelector{ID: c.query("roomId"), Name: c.query("roomName"), HasID: c.has("roomId"), HasName: c.has("roomName")}
 }
 
 func roomInfo(w *world.World, c *call) (any, error) {
@@ -190,19 +197,39 @@ func roomInfo(w *world.World, c *call) (any, error) {
 }
 
 func subscriptionGetOne(w *world.World, c *call) (any, error) {
-	return map[string]any{"subscription": w.Subscription(c.userID, c.query("roomId"))}, nil
+	roomID := c.query("roomId")
+	if roomID == "" { // spec/SOURCES.md subscriptionsGetOne #2
+		return nil, &world.Error{Reason: "The 'roomId' param is required", Plain: true}
+	}
+	return map[string]any{"subscription": w.Subscription(c.userID, roomID)}, nil
+}
+
+// sent is a body string whose presence matters ('roomId' in this.bodyParams): null and "" are
+// sent, an absent key is not.
+type sent struct {
+	Set   bool
+	Value string
+}
+
+// UnmarshalJSON records that the key was there; null is the empty string.
+func (s *sent) UnmarshalJSON(data []byte) error {
+	s.Set = true
+	if string(data) == "null" {
+		return nil
+	}
+	return json.Unmarshal(data, &s.Value)
 }
 
 // roomRefBody is {roomId|roomName, userId|username}.
 type roomRefBody struct {
-	RoomID   string `json:"roomId"`
-	RoomName string `json:"roomName"`
+	RoomID   sent   `json:"roomId"`
+	RoomName sent   `json:"roomName"`
 	UserID   string `json:"userId"`
 	Username string `json:"username"`
 }
 
 func (b roomRefBody) room() world.RoomSelector {
-	return world.RoomSelector{ID: b.RoomID, Name: b.RoomName}
+	return world.RoomSelector{ID: b.RoomID.Value, Name: b.RoomName.Value, HasID: b.RoomID.Set, HasName: b.RoomName.Set}
 }
 
 func (b roomRefBody) user() world.UserSelector {

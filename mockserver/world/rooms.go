@@ -21,9 +21,26 @@ var (
 )
 
 // RoomSelector names a room by roomId or roomName (roomId wins when both are given).
+// Rocket.Chat's lookups test whether the key is present ('roomId' in params), not whether it
+// is empty: HasID/HasName say a key was sent even if empty; a non-empty ID or Name counts as
+// sent either way.
 type RoomSelector struct {
-	ID   string
-	Name string
+	ID      string
+	Name    string
+	HasID   bool
+	HasName bool
+}
+
+func (s RoomSelector) hasID() bool   { return s.HasID || s.ID != "" }
+func (s RoomSelector) hasName() bool { return s.HasName || s.Name != "" }
+
+// given is findRoomByIdOrName's and findPrivateGroupByIdOrName's first check: neither key, or
+// both keys and both empty, is "not provided" (spec/SOURCES.md roomsInfo #1).
+func (s RoomSelector) given() bool {
+	if !s.hasID() && !s.hasName() {
+		return false
+	}
+	return !(s.hasID() && s.ID == "" && s.hasName() && s.Name == "")
 }
 
 // UserSelector names a user by userId or username (userId wins when both are given).
@@ -73,8 +90,13 @@ func (w *World) userByParams(sel UserSelector) *User {
 	return nil
 }
 
+// roomBySelector looks up by id when the roomId key was sent (an empty id finds nothing), else
+// by name.
 func (w *World) roomBySelector(sel RoomSelector) *Room {
-	if sel.ID != "" {
+	if sel.hasID() {
+		if sel.ID == "" {
+			return nil
+		}
 		return w.rooms.get(sel.ID)
 	}
 	for r := range w.rooms.values() {
@@ -87,9 +109,10 @@ func (w *World) roomBySelector(sel RoomSelector) *Room {
 
 // findRoom is findChannelByIdOrName / findPrivateGroupByIdOrName: the room must be of the
 // kind's type; a group must also be accessible to the caller; archived rooms are refused when
-// checkArchived is set.
+// checkArchived is set. Only the group lookup has a "not provided" check: the channel lookup
+// answers error-room-not-found (spec/SOURCES.md channelsInvite #2).
 func (w *World) findRoom(uid string, k Kind, sel RoomSelector, checkArchived bool) (*Room, error) {
-	if sel.ID == "" && sel.Name == "" {
+	if k.T == "p" && !sel.given() {
 		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
 	r := w.roomBySelector(sel)
@@ -257,19 +280,22 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 	return &m, nil
 }
 
-// RoomInfo is rooms.info (findRoomByIdOrName, archived rooms allowed): no room parameter is
-// error-roomid-param-not-provided, an unknown room error-room-not-found, and a room the caller
-// cannot access API.v1.failure('not-allowed', 'Not Allowed'):
-// {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
+// RoomInfo is rooms.info (findRoomByIdOrName with checkedArchived: no room parameter is
+// error-roomid-param-not-provided, an unknown room error-room-not-found, an archived room
+// error-room-archived), then a room the caller cannot access API.v1.failure('not-allowed',
+// 'Not Allowed'): {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
 	defer w.unlock()
-	if sel.ID == "" && sel.Name == "" {
+	if !sel.given() { // spec/SOURCES.md roomsInfo #1
 		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
 	}
 	r := w.roomBySelector(sel)
 	if r == nil {
 		return nil, errRoomNotFound("channel")
+	}
+	if r.Archived { // spec/SOURCES.md roomsInfo #3
+		return nil, coded("error-room-archived", fmt.Sprintf("The channel, %s, is archived", r.Name), nil)
 	}
 	if !w.canAccess(r, uid) {
 		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true}
