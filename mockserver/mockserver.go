@@ -87,6 +87,9 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
+	if err := main.world.SetSettings(cfg.settings); err != nil {
+		return nil, fmt.Errorf("new mock server: %w", err)
+	}
 	s.main = main
 	if err := s.openStateFile(); err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)

@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
@@ -104,8 +107,60 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, errorBody("internal error", "error-internal"))
 		}
 	}()
+	if h.cors(w, r) {
+		return
+	}
+	if r.Method == http.MethodOptions {
+		// The router answers every OPTIONS under its base: options('*', (c) => c.body('OK')).
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("OK"))
+		return
+	}
 	a := h.answer(w, r)
 	writeJSON(w, a.status, a.body)
+}
+
+// corsMethods and corsHeaders are the cors middleware's Access-Control-Allow-* values.
+const (
+	corsMethods = "GET, POST, PUT, DELETE, HEAD, PATCH"
+	corsHeaders = "Origin, X-Requested-With, Content-Type, Accept, X-User-Id, X-Auth-Token, x-visitor-token, Authorization"
+)
+
+// cors is Rocket.Chat's cors middleware (app/api/server/middlewares/cors.ts), before any route:
+// with API_Enable_CORS off, or a request with neither Origin nor
+// Access-Control-Request-Method, nothing; with API_CORS_Origin "*", Allow-Origin "*"; otherwise
+// an Origin outside the comma-separated list (compared trimmed and lower-cased) is refused with a
+// bare 403 "Forbidden" and no body, and a listed one is echoed. It reports whether it answered.
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	s := h.world.Settings().CORS // spec/SOURCES.md "CORS"
+	if !s.Enabled {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if r.Header.Get("Access-Control-Request-Method") == "" && origin == "" {
+		return false
+	}
+	allow := "*"
+	if s.Origin != "*" {
+		listed := false
+		for _, o := range strings.Split(strings.TrimSpace(s.Origin), ",") {
+			if strings.ToLower(strings.TrimSpace(o)) == strings.ToLower(origin) {
+				listed = true
+			}
+		}
+		if !listed {
+			w.WriteHeader(http.StatusForbidden)
+			return true
+		}
+		if origin != "" {
+			allow = origin
+		}
+	}
+	w.Header().Set("Access-Control-Allow-Origin", allow)
+	w.Header().Set("Access-Control-Allow-Methods", corsMethods)
+	w.Header().Set("Access-Control-Allow-Headers", corsHeaders)
+	return false
 }
 
 // reply is a status and JSON body to send.
@@ -142,10 +197,25 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) 
 		return refuse(reply{http.StatusNotFound, notFoundBody})
 	}
 	c := &call{r: r, route: route}
-	if route.Secured {
-		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
-		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
-			return refuse(h.checked(r, renderError(err)))
+	uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
+	_, authErr := h.world.Authenticate(uid, token)
+	switch {
+	case authErr == nil:
+		c.userID, c.token = uid, token
+	case route.Secured:
+		return refuse(h.checked(r, renderError(authErr)))
+	}
+	// The authentication middleware resolves credentials on every route, authRequired or not
+	// (authenticationHono.ts): a public route still knows its caller. spec/SOURCES.md info #2
+	if strings.HasPrefix(route.PathTemplate, "/api/v1/") { // API.default (/api/info) has no limiter
+		rl := h.world.CheckRateLimit(clientAddress(r), route.Method+" "+route.PathTemplate, c.userID)
+		if rl.Limited {
+			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(rl.Limit))
+			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(rl.Remaining))
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(rl.ResetMs, 10))
+		}
+		if !rl.Allowed { // spec/SOURCES.md "Rate limiter"
+			return refuse(h.checkedWith(r, renderError(rl.Error()), w.Header()))
 		}
 	}
 	raw, err := readBody(w, r)
@@ -188,14 +258,31 @@ var notFoundBody = mustJSON(map[string]any{"success": false, "error": "Not found
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // checked validates an answer against the contract (step 6).
-func (h *Handler) checked(r *http.Request, a reply) reply {
-	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
+func (h *Handler) checked(r *http.Request, a reply) reply { return h.checkedWith(r, a, nil) }
+
+// checkedWith is checked for an answer with headers of its own (a 429's X-RateLimit-*).
+func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header) reply {
+	hdr := jsonHeader
+	if header != nil {
+		hdr = header.Clone()
+		hdr.Set("Content-Type", "application/json")
+	}
+	if err := h.v.ValidateResponse(r, a.status, hdr, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
 		if h.strict {
 			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
 		}
 	}
 	return a
+}
+
+// clientAddress is the address the rate limiter counts by: the connection's peer (Rocket.Chat's
+// remote address with the default HTTP_FORWARDED_COUNT of 0 ignores X-Forwarded-For) [inferred].
+func clientAddress(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // readBody reads at most MaxBodyBytes of the body and puts the bytes back.

@@ -19,6 +19,7 @@ var permissions = map[string][]string{
 	"add-user-to-any-c-room":  {"admin"},
 	"add-user-to-any-p-room":  {},
 	"view-c-room":             {"admin", "user", "bot", "app", "anonymous"},
+	"api-bypass-rate-limit":   {"admin", "bot", "app"},
 }
 
 // can is hasPermission(uid, perm, scope): the user's global roles, plus its roles on the

@@ -108,6 +108,11 @@ type options struct {
 	stateFile    string
 	// readHeaderTimeout bounds the time a client may take to send a request's headers.
 	readHeaderTimeout time.Duration
+	// rateLimit, rateLimitCalls and rateLimitInterval are --rate-limit and its two knobs.
+	rateLimit         bool
+	rateLimitCalls    int
+	rateLimitInterval time.Duration
+	corsOrigin        string // --cors-origin: CORS on with this API_CORS_Origin
 }
 
 const usageHead = `rcmock serves a mock Rocket.Chat 8.4.0 REST API (invite links, room bans and the
@@ -155,6 +160,10 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
 	fs.DurationVar(&o.readHeaderTimeout, "read-header-timeout", readHeaderTimeout, "`duration` a client may take to send a request's headers before the connection is closed")
+	fs.BoolVar(&o.rateLimit, "rate-limit", false, "turn on Rocket.Chat's REST rate limiter in the default world, as on a production server: 10 calls per minute per client address and /api/v1 route, 429 past it, admins exempt (default off, as under TEST_MODE)")
+	fs.IntVar(&o.rateLimitCalls, "rate-limit-calls", 0, "calls allowed per window with --rate-limit (default 10, API_Enable_Rate_Limiter_Limit_Calls_Default)")
+	fs.DurationVar(&o.rateLimitInterval, "rate-limit-interval", 0, "the window of --rate-limit, e.g. 10s (default 1m, API_Enable_Rate_Limiter_Limit_Time_Default)")
+	fs.StringVar(&o.corsOrigin, "cors-origin", "", "turn on CORS for the Rocket.Chat API (API_Enable_CORS) with API_CORS_Origin `ORIGINS`: \"*\" or a comma-separated list such as http://localhost:5173 (default off; /_mock/ never answers other origins)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(fs, stdout)
@@ -184,6 +193,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 		_ = o.logLevel.UnmarshalText([]byte(*logLevel)) // these four always parse
 	default:
 		return o, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+	if (set["rate-limit-calls"] || set["rate-limit-interval"]) && !o.rateLimit {
+		return o, usageError{errors.New("--rate-limit-calls and --rate-limit-interval need --rate-limit")}
+	}
+	if set["cors-origin"] && strings.TrimSpace(o.corsOrigin) == "" {
+		return o, usageError{errors.New(`--cors-origin "": want "*" or a comma-separated list of origins`)}
 	}
 	if o.readHeaderTimeout <= 0 {
 		return o, usageError{fmt.Errorf("--read-header-timeout %s: want a positive duration, e.g. 5s", o.readHeaderTimeout)}
@@ -272,6 +287,12 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 	}
 	if o.siteURL != "" {
 		opts = append(opts, mockserver.WithSiteURL(strings.TrimSuffix(o.siteURL, "/")))
+	}
+	if o.rateLimit {
+		opts = append(opts, mockserver.WithRateLimit(o.rateLimitCalls, o.rateLimitInterval))
+	}
+	if o.corsOrigin != "" {
+		opts = append(opts, mockserver.WithCORS(o.corsOrigin))
 	}
 	if o.stateFile != "" {
 		opts = append(opts, mockserver.WithStateFile(o.stateFile))
