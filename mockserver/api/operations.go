@@ -369,6 +369,4 @@ func logout(w *world.World, c *call) (any, error) {
 
 func me(w *world.World, c *call) (any, error) { return w.Me(c.userID) }
 
-func info(w *world.World, _ *call) (any, error) {
-	return map[string]string{"version": w.Info()}, nil
-}
+func info(w *world.World, c *call) (any, error) { return w.ServerInfo(c.userID), nil }

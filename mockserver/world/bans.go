@@ -32,9 +32,9 @@ func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 func (w *World) Ban(uid, rid string, target UserSelector) error {
 	w.mu.Lock()
 	defer w.unlock()
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	r, err := w.checkBanAction(uid, rid, u)
 	if err != nil {
@@ -77,9 +77,9 @@ func (w *World) ownerCount(rid string) int {
 func (w *World) Unban(uid, rid string, target UserSelector) error {
 	w.mu.Lock()
 	defer w.unlock()
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	if _, err := w.checkBanAction(uid, rid, u); err != nil {
 		return err
@@ -98,7 +98,7 @@ func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	defer w.unlock()
 	r := w.rooms.get(rid)
 	if r == nil || !w.canAccess(r, uid) {
-		return nil, &Error{Reason: "unauthorized", Plain: true, Status: 401}
+		return nil, ErrUnauthorized()
 	}
 	var list []Member
 	for _, s := range w.roomSubsOf(rid) {

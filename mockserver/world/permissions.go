@@ -20,6 +20,8 @@ var permissions = map[string][]string{
 	"add-user-to-any-p-room":  {},
 	"view-c-room":             {"admin", "user", "bot", "app", "anonymous"},
 	"api-bypass-rate-limit":   {"admin", "bot", "app"},
+	"view-statistics":         {"admin"},
+	"assign-admin-role":       {"admin"},
 }
 
 // can is hasPermission(uid, perm, scope): the user's global roles, plus its roles on the

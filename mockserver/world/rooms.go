@@ -79,15 +79,30 @@ func (p Page) apply(list []Member) Members {
 // roomNamePattern is UTF8_Channel_Names_Validation's default.
 var roomNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
-// userByParams is getUserFromParams: by id, else by username (ignoring case).
+// userByParams is getUserFromParams' lookup: by id, else by username (ignoring case); a key
+// counts only when it is not blank once trimmed (params.userId?.trim()), and the lookup then
+// uses it untrimmed.
 func (w *World) userByParams(sel UserSelector) *User {
-	if sel.ID != "" {
+	if strings.TrimSpace(sel.ID) != "" {
 		return w.users.get(sel.ID)
 	}
-	if sel.Username != "" {
+	if strings.TrimSpace(sel.Username) != "" {
 		return w.userByUsername(sel.Username)
 	}
 	return nil
+}
+
+// userFromParams is getUserFromParams (app/api/server/helpers/getUserFromParams.ts): neither key
+// is error-user-param-not-provided, a key that matches no one error-invalid-user.
+// spec/SOURCES.md roomsBanUser #3
+func (w *World) userFromParams(sel UserSelector) (*User, error) {
+	if strings.TrimSpace(sel.ID) == "" && strings.TrimSpace(sel.Username) == "" {
+		return nil, coded("error-user-param-not-provided", `The required "userId" or "username" param was not provided`, nil)
+	}
+	if u := w.userByParams(sel); u != nil {
+		return u, nil
+	}
+	return nil, errInvalidUserParam()
 }
 
 // roomBySelector looks up by id when the roomId key was sent (an empty id finds nothing), else

@@ -1,7 +1,6 @@
 package world
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,12 +48,14 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	}
 	w.mu.Lock()
 	defer w.unlock()
-	if !w.can(uid, "create-user", "") {
-		return nil, errPermissionsRequired()
-	}
+	// validateUserData checks the permission itself: 400, not the 403 of permissionsRequired.
 	switch {
+	case !w.can(uid, "create-user", ""): // spec/SOURCES.md usersCreate #3
+		return nil, coded("error-action-not-allowed", "Adding user is not allowed", map[string]any{"method": m, "action": "Adding_user"})
 	case slices.ContainsFunc(n.Roles, func(r string) bool { return !slices.Contains(defaultRoles, r) }):
 		return nil, coded("error-action-not-allowed", "The field Roles consist invalid role id", map[string]any{"method": m, "action": "Assign_role"})
+	case slices.Contains(n.Roles, "admin") && !w.can(uid, "assign-admin-role", ""): // spec/SOURCES.md usersCreate #5
+		return nil, coded("error-action-not-allowed", "Assigning admin is not allowed", map[string]any{"method": m, "action": "Assign_admin"})
 	case blank(n.Name):
 		return nil, required("Name")
 	case blank(n.Username):
@@ -98,12 +99,12 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 func (w *World) DeleteUser(uid string, target UserSelector) error {
 	w.mu.Lock()
 	defer w.unlock()
-	if !w.can(uid, "delete-user", "") {
-		return errPermissionsRequired()
+	if !w.can(uid, "delete-user", "") { // spec/SOURCES.md usersDelete #1
+		return ErrUnauthorized()
 	}
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	for _, s := range w.userSubsOf(u.ID) {
 		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
@@ -116,10 +117,5 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 	return nil
 }
 
-// Info is /api/info's version: major.minor of the emulated version ("8.4").
-func (w *World) Info() string {
-	w.mu.Lock()
-	defer w.unlock()
-	p, _ := parseVersion(w.version)
-	return fmt.Sprintf("%d.%d", p[0], p[1])
-}
+// Info is /api/info's version for anonymous callers: major.minor of the emulated version ("8.4").
+func (w *World) Info() string { return w.ServerInfo("").Version }

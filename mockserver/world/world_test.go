@@ -600,8 +600,12 @@ func TestRoomInfoAndMembers(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	w := newWorld(t, "")
+	// validateUserData refuses a caller without create-user itself: 400, not 403.
 	_, err := w.CreateUser("alice", NewUser{Username: "dave", Email: "dave@example.com"})
-	failure{plain: "User does not have the permissions required for this action [error-unauthorized]", status: 403}.check(t, err)
+	failure{code: "error-action-not-allowed"}.check(t, err)
+	if e := err.(*Error); e.Reason != "Adding user is not allowed" || e.Details["method"] != "insertOrUpdateUser" || e.Details["action"] != "Adding_user" {
+		t.Errorf("create-user refusal %+v", e)
+	}
 	u, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Name: "Dave", Password: "pw"})
 	if err != nil || !reflect.DeepEqual(u.Roles, []string{"user"}) {
 		t.Fatalf("create = %+v, %v", u, err)
@@ -647,8 +651,9 @@ func TestUsers(t *testing.T) {
 	if _, err := w.Login(Credentials{User: "dave@example.com", Password: "pw"}); err != nil {
 		t.Errorf("new user cannot log in: %v", err)
 	}
-	failure{plain: "User does not have the permissions required for this action [error-unauthorized]", status: 403}.check(t, w.DeleteUser("bob", UserSelector{ID: u.ID}))
+	failure{plain: "unauthorized", status: 401}.check(t, w.DeleteUser("bob", UserSelector{ID: u.ID}))
 	failure{code: "error-invalid-user"}.check(t, w.DeleteUser(admin, UserSelector{Username: "nobody"}))
+	failure{code: "error-user-param-not-provided"}.check(t, w.DeleteUser(admin, UserSelector{Username: "  "}))
 	count := room(t, w, "GENERAL").UsersCount
 	if err := w.DeleteUser(admin, UserSelector{Username: "dave"}); err != nil {
 		t.Fatal(err)
