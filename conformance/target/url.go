@@ -22,7 +22,7 @@ func probeURL(ctx context.Context, c Config, s *Started) error {
 		return fmt.Errorf("GET %s/api/info: status %d: %v", c.URL, status, err)
 	}
 	if status, err := get(ctx, hc, c.URL+"/_mock/clock", c.ControlToken); err == nil && status == http.StatusOK {
-		s.Capabilities = append(s.Capabilities, Clock, Sandboxes, Fixtures)
+		s.Capabilities = append(s.Capabilities, Clock, Sandboxes, Fixtures, Settings)
 	}
 	if c.MongoURL != "" {
 		s.Capabilities = append(s.Capabilities, Database)
