@@ -65,6 +65,9 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 			map[string]any{"method": m, "input": n.Username, "field": "Username"})
 	case n.Password == "" && !n.SetRandomPassword:
 		return nil, required("Password")
+	case blockedUsername(n.Username): // spec/SOURCES.md usersCreate #10
+		return nil, coded("error-blocked-username", htmlEscape.Replace(n.Username)+" is blocked and can't be used!",
+			map[string]any{"method": "checkUsernameAvailability", "field": n.Username})
 	case w.userByUsername(n.Username) != nil:
 		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Username)+" is already in use :(", map[string]any{"method": m, "field": n.Username})
 	case n.Email != "" && w.userByEmail(n.Email) != nil:
@@ -119,3 +122,15 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 
 // Info is /api/info's version for anonymous callers: major.minor of the emulated version ("8.4").
 func (w *World) Info() string { return w.ServerInfo("").Version }
+
+// blockedUsername is checkUsernameAvailability's refusal: "all" and "here" (always), the
+// Accounts_BlockedUsernameList (empty on a fresh server) and validateName's
+// Accounts_SystemBlockedUsernameList ("administrator,system,user" [inferred default]), all
+// compared ignoring case.
+func blockedUsername(username string) bool {
+	switch strings.ToLower(strings.TrimSpace(username)) {
+	case "all", "here", "administrator", "system", "user":
+		return true
+	}
+	return false
+}
