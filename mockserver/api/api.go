@@ -314,7 +314,7 @@ func invalidParams(route *spec.Route, err error) reply {
 	if !errors.As(err, &ve) {
 		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
 	}
-	if route.Validate == spec.ValidateParams {
+	if route.Validate == spec.ValidateParams { // spec/SOURCES.md "The request pipeline" #10
 		return reply{http.StatusBadRequest, errorBody(ve.AjvMessage()+" [invalid-params]", "invalid-params")}
 	}
 	code := "invalid-params"

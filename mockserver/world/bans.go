@@ -12,7 +12,7 @@ var roomRoles = []string{"owner", "moderator", "leader"}
 // with their plain Error messages (§2.3, §2.4): permission and room, caller, access, target.
 func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 	r := w.rooms.get(rid)
-	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) {
+	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) { // spec/SOURCES.md roomsBanUser #6
 		return nil, plain("Not allowed")
 	}
 	if w.users.get(uid) == nil {

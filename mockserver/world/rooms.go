@@ -263,7 +263,7 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !w.canAccess(r, uid) {
+	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsJoin #3
 		return nil, errNotAllowed("joinRoom")
 	}
 	if w.sub(r.ID, uid) == nil {
