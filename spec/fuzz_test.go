@@ -60,7 +60,7 @@ func FuzzRocketChatRequest(f *testing.F) {
 
 // FuzzJavaScriptNumbers: Number.prototype.toString round-trips, and ToNumber never panics.
 func FuzzJavaScriptNumbers(f *testing.F) {
-	for _, x := range []float64{0, -0.0, 7, 1e21, 1e-7, 1.5e-7, 123456789012345680000, 5e-324, math.MaxFloat64} {
+	for _, x := range []float64{0, math.Copysign(0, -1), 7, 1e21, 1e-7, 1.5e-7, 123456789012345680000, 5e-324, math.MaxFloat64} {
 		f.Add(x, strconv.FormatFloat(x, 'g', -1, 64))
 	}
 	f.Add(1.0, " 0x1F ")

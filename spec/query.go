@@ -16,8 +16,9 @@ import (
 // {"501":"x"}); "a[b]=x" nests objects five levels deep, deeper brackets stay part of the last
 // key; more than 1000 parameters, or a key repeated into an array of more than 500, fail.
 
-// errQueryLimit is qs's RangeError for too many parameters or too large an array.
-var errQueryLimit = errors.New("Invalid query parameters")
+// errQueryLimit is qs's RangeError for too many parameters or too large an array (the
+// router's answer text is "Invalid query parameters").
+var errQueryLimit = errors.New("query string refused by qs: too many parameters or too long an array")
 
 const (
 	qsParameterLimit = 1000

@@ -145,7 +145,7 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	if s.Origin != "*" {
 		listed := false
 		for _, o := range strings.Split(strings.TrimSpace(s.Origin), ",") {
-			if strings.ToLower(strings.TrimSpace(o)) == strings.ToLower(origin) {
+			if strings.EqualFold(strings.TrimSpace(o), origin) { // both lower-cased in cors.ts
 				listed = true
 			}
 		}
