@@ -123,57 +123,45 @@ func TestContractSchemasAreRocketChats(t *testing.T) {
 
 // validationKeywords drops the annotations and extensions the contract adds for readers.
 func validationKeywords(v any) any {
-	switch x := v.(type) {
-	case []any:
-		for i := range x {
-			x[i] = validationKeywords(x[i])
-		}
-	case *jsObject:
-		out := newJSObject(len(x.keys))
-		for _, k := range x.keys {
-			if annotations[k] || (strings.HasPrefix(k, "x-") && k != "x-dependencies" && k != "x-isNotEmpty") {
-				continue
-			}
-			val := x.vals[k]
-			if k != "properties" && k != "x-dependencies" {
-				val = validationKeywords(val)
-			} else if props, ok := val.(*jsObject); ok {
-				for _, name := range props.keys {
-					props.vals[name] = validationKeywords(props.vals[name])
-				}
-			}
-			out.set(k, val)
-		}
-		return out
-	}
-	return v
+	return mapKeywords(v, func(k string) (string, bool) {
+		return k, !annotations[k] && (!strings.HasPrefix(k, "x-") || k == "x-dependencies" || k == "x-isNotEmpty")
+	})
 }
 
 // rocketChatKeywords names rest-typings' keywords as the contract spells them: OpenAPI 3.0 has
 // no dependencies, and isNotEmpty is rest-typings' own.
 func rocketChatKeywords(v any) any {
+	return mapKeywords(v, func(k string) (string, bool) {
+		if k == "dependencies" || k == "isNotEmpty" {
+			return "x-" + k, true
+		}
+		return k, true
+	})
+}
+
+// mapKeywords rebuilds a schema with each keyword renamed or dropped by keep; the names under
+// properties and dependencies are property names, not keywords.
+func mapKeywords(v any, keep func(string) (string, bool)) any {
 	switch x := v.(type) {
 	case []any:
 		for i := range x {
-			x[i] = rocketChatKeywords(x[i])
+			x[i] = mapKeywords(x[i], keep)
 		}
 	case *jsObject:
 		out := newJSObject(len(x.keys))
 		for _, k := range x.keys {
-			name := k
-			switch k {
-			case "dependencies", "isNotEmpty":
-				name = "x-" + k
+			name, ok := keep(k)
+			if !ok {
+				continue
 			}
 			val := x.vals[k]
-			if k == "properties" {
-				if props, ok := val.(*jsObject); ok {
-					for _, p := range props.keys {
-						props.vals[p] = rocketChatKeywords(props.vals[p])
-					}
+			switch props, isObj := val.(*jsObject); {
+			case k == "properties" && isObj:
+				for _, p := range props.keys {
+					props.vals[p] = mapKeywords(props.vals[p], keep)
 				}
-			} else if k != "dependencies" {
-				val = rocketChatKeywords(val)
+			case name != "x-dependencies":
+				val = mapKeywords(val, keep)
 			}
 			out.set(name, val)
 		}

@@ -103,7 +103,8 @@ func decodeJS(d *json.Decoder) (any, error) {
 	}
 }
 
-// jsonNumber is JSON.parse's number: the nearest double, ±Infinity past its range.
+// jsonNumber is JSON.parse's number (and ToNumber's of a decimal literal): the nearest double,
+// ±Infinity past its range.
 func jsonNumber(s string) float64 {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
@@ -235,7 +236,7 @@ func jsStringToNumber(s string) float64 {
 	if !isDecimalLiteral(t) {
 		return math.NaN()
 	}
-	return jsonNumberLoose(t)
+	return jsonNumber(t) // ParseFloat takes the literal forms isDecimalLiteral lets through
 }
 
 // radixNumber parses an unsigned integer literal of any length in base (NaN if malformed).
@@ -297,15 +298,6 @@ func isDecimalLiteral(s string) bool {
 		}
 	}
 	return i == len(s)
-}
-
-// jsonNumberLoose parses a decimal literal that may start with "+" or "." or end with ".".
-func jsonNumberLoose(s string) float64 {
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return math.NaN()
-	}
-	return f
 }
 
 // isJSSpace is ECMAScript's WhiteSpace or LineTerminator.
