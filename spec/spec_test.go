@@ -128,7 +128,7 @@ func TestOperationsAndTheirResponses(t *testing.T) {
 		{"channelsInvite", "POST", "/api/v1/channels.invite", append(slices.Clone(post), "403"), false},
 		{"channelsJoin", "POST", "/api/v1/channels.join", post, false},
 		{"channelsMembers", "GET", "/api/v1/channels.members", append(slices.Clone(get), "403"), false},
-		{"groupsCreate", "POST", "/api/v1/groups.create", append(slices.Clone(post), "403"), false},
+		{"groupsCreate", "POST", "/api/v1/groups.create", post, false},
 		{"groupsDelete", "POST", "/api/v1/groups.delete", append(slices.Clone(post), "403"), false},
 		{"groupsInvite", "POST", "/api/v1/groups.invite", append(slices.Clone(post), "403"), false},
 		{"groupsMembers", "GET", "/api/v1/groups.members", append(slices.Clone(get), "403"), false},

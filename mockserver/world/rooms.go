@@ -175,10 +175,15 @@ type NewRoom struct {
 func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	w.mu.Lock()
 	defer w.unlock()
-	if !w.can(uid, "create-"+k.T, "") {
+	// channels.create (createChannelValidator) and groups.create word these differently.
+	switch {
+	case !w.can(uid, "create-"+k.T, "") && k.T == "p": // spec/SOURCES.md groupsCreate #2
+		return nil, ErrUnauthorized()
+	case !w.can(uid, "create-"+k.T, ""): // spec/SOURCES.md channelsCreate #1
 		return nil, ErrForbidden("unauthorized")
-	}
-	if n.Name == "" {
+	case n.Name == "" && k.T == "p": // spec/SOURCES.md groupsCreate #3
+		return nil, plain(`Body param "name" is required`)
+	case n.Name == "":
 		return nil, plain(`Param "name" is required`)
 	}
 	details := map[string]any{"function": "RocketChat.createRoom", "channel_name": n.Name}

@@ -654,6 +654,10 @@ func TestUsers(t *testing.T) {
 	failure{plain: "unauthorized", status: 401}.check(t, w.DeleteUser("bob", UserSelector{ID: u.ID}))
 	failure{code: "error-invalid-user"}.check(t, w.DeleteUser(admin, UserSelector{Username: "nobody"}))
 	failure{code: "error-user-param-not-provided"}.check(t, w.DeleteUser(admin, UserSelector{Username: "  "}))
+	_, err = w.CreateRoom(admin, Group, NewRoom{})
+	failure{plain: `Body param "name" is required`}.check(t, err)
+	_, err = w.CreateRoom(admin, Channel, NewRoom{})
+	failure{plain: `Param "name" is required`}.check(t, err)
 	for _, reserved := range []string{"here", "ALL", "System", "user", "administrator"} {
 		_, err := w.CreateUser(admin, NewUser{Username: reserved, Email: reserved + "@example.com", Name: "R", Password: "pw"})
 		failure{code: "error-blocked-username"}.check(t, err)
