@@ -153,9 +153,20 @@ func (c *call) query(name string) string {
 	return ""
 }
 
-// page reads count and offset as getPaginationItems does (parseInt of their text).
+// page reads count and offset as getPaginationItems does: parseInt of their text; a count sent
+// as 0 (or that parses to nothing) is "unlimited", an absent or null one the default.
 func (c *call) page() world.Page {
-	return world.Page{Count: jsParseInt(c.query("count")), Offset: jsParseInt(c.query("offset"))}
+	p := world.Page{Count: jsParseInt(c.query("count")), Offset: jsParseInt(c.query("offset"))}
+	if c.has("count") && !c.isNull("count") && p.Count == 0 {
+		p.Unlimited = true
+	}
+	return p
+}
+
+// isNull reports whether the query parameter is JSON null (a nullable schema coerced "" to null).
+func (c *call) isNull(name string) bool {
+	c.query(name)
+	return string(c.queryValues[name]) == "null"
 }
 
 // jsParseInt is JavaScript's parseInt(s, 10) for the pagination parameters: leading white space

@@ -49,11 +49,14 @@ type UserSelector struct {
 	Username string
 }
 
-// Page selects a slice of a list: Count 0 means the default of 50; at most 100. [inferred:
-// API_Default_Count / API_Upper_Count_Limit defaults]
+// Page selects a slice of a list as getPaginationItems does (helpers/getPaginationItems.ts):
+// Count 0 means API_Default_Count, 50; at most API_Upper_Count_Limit, 100; Unlimited is a count
+// of 0 sent by the client, which API_Allow_Infinite_Count (on by default [inferred]) turns
+// into no limit. spec/SOURCES.md "Pagination"
 type Page struct {
-	Offset int
-	Count  int
+	Offset    int
+	Count     int
+	Unlimited bool
 }
 
 // Members is a page of room members (or banned users).
@@ -66,10 +69,17 @@ type Members struct {
 
 func (p Page) apply(list []Member) Members {
 	count := p.Count
-	if count <= 0 {
+	switch {
+	case p.Unlimited:
+		count = len(list)
+	case count < 0:
+		count = -count // MongoDB takes a negative limit as its absolute value [inferred]
+	case count == 0:
 		count = 50
 	}
-	count = min(count, 100)
+	if !p.Unlimited {
+		count = min(count, 100)
+	}
 	offset := min(max(p.Offset, 0), len(list))
 	end := min(offset+count, len(list))
 	page := append([]Member{}, list[offset:end]...)

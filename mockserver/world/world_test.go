@@ -582,6 +582,12 @@ func TestRoomInfoAndMembers(t *testing.T) {
 	if r, err := w.RoomInfo("bob", RoomSelector{Name: "general"}); err != nil || r.UsersCount != 4 {
 		t.Errorf("GENERAL = %+v, %v", r, err)
 	}
+	if m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Unlimited: true}); err != nil || m.Count != m.Total {
+		t.Errorf("count 0 (API_Allow_Infinite_Count) = %+v, %v", m, err)
+	}
+	if m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Count: -2}); err != nil || m.Count != 2 {
+		t.Errorf("count -2 = %+v, %v", m, err)
+	}
 	m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Count: 2, Offset: 1})
 	if err != nil || m.Total != 4 || m.Count != 2 || m.Offset != 1 || m.Members[0].Username != "bob" {
 		t.Errorf("members = %+v, %v", m, err)
