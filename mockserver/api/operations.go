@@ -231,20 +231,29 @@ func (s *sent) UnmarshalJSON(data []byte) error {
 	return json.Unmarshal(data, &s.Value)
 }
 
-// roomRefBody is {roomId|roomName, userId|username}.
+// roomRefBody is {roomId|roomName, userId|username|user, userIds|usernames}.
 type roomRefBody struct {
-	RoomID   sent   `json:"roomId"`
-	RoomName sent   `json:"roomName"`
-	UserID   string `json:"userId"`
-	Username string `json:"username"`
+	RoomID    sent     `json:"roomId"`
+	RoomName  sent     `json:"roomName"`
+	UserID    string   `json:"userId"`
+	Username  string   `json:"username"`
+	User      string   `json:"user"`
+	UserIDs   []string `json:"userIds"`
+	Usernames []string `json:"usernames"`
 }
 
 func (b roomRefBody) room() world.RoomSelector {
 	return world.RoomSelector{ID: b.RoomID.Value, Name: b.RoomName.Value, HasID: b.RoomID.Set, HasName: b.RoomName.Set}
 }
 
+// user is the user the body names; `user` is a username, read after userId and username as
+// getUserFromParams and getUserListFromParams read it.
 func (b roomRefBody) user() world.UserSelector {
-	return world.UserSelector{ID: b.UserID, Username: b.Username}
+	sel := world.UserSelector{ID: b.UserID, Username: b.Username, IDs: b.UserIDs, Usernames: b.Usernames}
+	if strings.TrimSpace(sel.ID) == "" && strings.TrimSpace(sel.Username) == "" && b.User != "" {
+		sel.Username = b.User
+	}
+	return sel
 }
 
 // createRoom serves channels.create and groups.create; key is the answer's room key.

@@ -43,10 +43,13 @@ func (s RoomSelector) given() bool {
 	return !(s.hasID() && s.ID == "" && s.hasName() && s.Name == "")
 }
 
-// UserSelector names a user by userId or username (userId wins when both are given).
+// UserSelector names a user by userId or username (userId wins when both are given). IDs and
+// Usernames are the lists getUserListFromParams also takes (channels.invite, groups.invite).
 type UserSelector struct {
-	ID       string
-	Username string
+	ID        string
+	Username  string
+	IDs       []string
+	Usernames []string
 }
 
 // Page selects a slice of a list as getPaginationItems does (helpers/getPaginationItems.ts):
@@ -250,8 +253,11 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	if err != nil {
 		return nil, err
 	}
-	u := w.userByParams(target)
-	if u == nil {
+	users, err := w.usersFromList(target)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 { // spec/SOURCES.md channelsInvite #3
 		// API.v1.failure('invalid-user-invite-list', 'Cannot invite if no users are provided')
 		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true}
 	}
@@ -260,13 +266,53 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	if !(joined && w.can(uid, "add-user-to-joined-room", r.ID)) && !w.can(uid, "add-user-to-any-"+r.T+"-room", "") {
 		return nil, errNotAllowed("addUsersToRoom")
 	}
-	switch s := w.sub(r.ID, u.ID); {
-	case s == nil:
-		w.join(r, u, nil, dateOf(w.clock.Now()))
-	case s.Banned():
-		return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+	for _, u := range users { // addUsersToRoom refuses a banned target before adding anyone
+		if s := w.sub(r.ID, u.ID); s != nil && s.Banned() {
+			return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+		}
+	}
+	for _, u := range users {
+		if w.sub(r.ID, u.ID) == nil {
+			w.join(r, u, nil, dateOf(w.clock.Now()))
+		}
 	}
 	return r.clone(), nil
+}
+
+// usersFromList is getUserListFromParams (helpers/getUserFromParams.ts): the list userIds, else
+// usernames, plus the sole userId, else username; empty entries dropped, duplicates once; none
+// at all is error-users-params-not-provided; by ids when userIds or userId is given, else by
+// usernames ignoring case; unknown entries are left out. spec/SOURCES.md channelsInvite #3
+func (w *World) usersFromList(sel UserSelector) ([]*User, error) {
+	list := sel.IDs
+	if list == nil {
+		list = sel.Usernames
+	}
+	sole := sel.ID
+	if sole == "" {
+		sole = sel.Username
+	}
+	var names []string
+	for _, n := range append(slices.Clone(list), sole) {
+		if n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, coded("error-users-params-not-provided", `Please provide "userId" or "username" or "userIds" or "usernames" as param`, nil)
+	}
+	byID := sel.IDs != nil || sel.ID != ""
+	var users []*User
+	for _, n := range names {
+		u := w.userByUsername(n)
+		if byID {
+			u = w.users.get(n)
+		}
+		if u != nil && !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	return users, nil
 }
 
 // JoinChannel is channels.join: a banned user cannot access the room and gets

@@ -543,6 +543,11 @@ func TestRooms(t *testing.T) {
 	failure{code: "error-room-not-found"}.check(t, err)
 	_, err = w.InviteToRoom("bob", Group, RoomSelector{ID: "ProjectX"}, UserSelector{Username: "bob"})
 	failure{code: "error-room-not-found"}.check(t, err)
+	_, err = w.InviteToRoom(admin, Channel, RoomSelector{ID: "GENERAL"}, UserSelector{})
+	failure{code: "error-users-params-not-provided"}.check(t, err)
+	if r, err := w.InviteToRoom(admin, Group, RoomSelector{ID: "ProjectX"}, UserSelector{Usernames: []string{"BOB", "ghost", "bob"}}); err != nil || r.UsersCount != 3 {
+		t.Errorf("invite by usernames = %+v, %v", r, err)
+	}
 	_, err = w.InviteToRoom("bob", Channel, RoomSelector{ID: "GENERAL"}, UserSelector{Username: "ghost"})
 	failure{plain: "invalid-user-invite-list"}.check(t, err)
 	_, err = w.InviteToRoom("carol", Channel, RoomSelector{ID: r.ID}, UserSelector{Username: "admin"})
