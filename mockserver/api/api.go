@@ -83,8 +83,9 @@ func (c *call) decode(dst any) {
 }
 
 // ServeHTTP answers one request, in this order:
-//  1. Route lookup against the contract: an unknown path or method answers 404
-//     {"success":false,"error":"Not found"} [inferred].
+//  0. CORS (cors.ts) and OPTIONS (the router's options('*') answers "OK").
+//  1. Route lookup against the contract: an unknown path or method answers the Hono router's
+//     404 text "404 Not Found" [likely].
 //  2. Authentication for secured operations (X-User-Id + X-Auth-Token): 401 with the exact
 //     "You must be logged in to do this." body, before any body handling.
 //  3. The body is read up to MaxBodyBytes: larger answers 413 error-payload-too-large.
@@ -112,9 +113,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodOptions {
 		// The router answers every OPTIONS under its base: options('*', (c) => c.body('OK')).
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("OK"))
+		writeText(w, http.StatusOK, "OK")
+		return
+	}
+	if _, err := h.v.FindRoute(r); err != nil {
+		// No route for the path or the method: the Hono router's default not-found answer,
+		// which honoAdapterForExpress sends on as it is. spec/SOURCES.md "The request pipeline" #13
+		writeText(w, http.StatusNotFound, "404 Not Found")
 		return
 	}
 	a := h.answer(w, r)
@@ -193,8 +198,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) {
 	refuse := func(a reply) (*call, *reply) { return nil, &a }
 	route, err := h.v.FindRoute(r)
-	if err != nil {
-		return refuse(reply{http.StatusNotFound, notFoundBody})
+	if err != nil { // ServeHTTP has answered unrouted requests; admit is also called directly by tests
+		return refuse(reply{http.StatusNotFound, errorBody("404 Not Found", "error-not-found")})
 	}
 	c := &call{r: r, route: route}
 	uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
@@ -250,9 +255,6 @@ func (h *Handler) runOperation(op operation, c *call) (a reply) {
 	v, err := op(h.world, c)
 	return render(v, err)
 }
-
-// notFoundBody is the answer to a path or method the contract does not have (read-only).
-var notFoundBody = mustJSON(map[string]any{"success": false, "error": "Not found"})
 
 // jsonHeader is the header every answer is validated with (read-only).
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
@@ -326,6 +328,12 @@ func invalidParams(route *spec.Route, err error) reply {
 
 func errorBody(message, errorType string) []byte {
 	return mustJSON(map[string]any{"success": false, "error": message, "errorType": errorType})
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
