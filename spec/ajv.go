@@ -28,7 +28,8 @@ import (
 //   - Then the keywords that apply to every type (const, enum, not, anyOf, oneOf, allOf), then
 //     those of the data's type — number (maximum, minimum, multipleOf), string (maxLength,
 //     minLength, pattern, isNotEmpty), array (maxItems, minItems, uniqueItems, items), object
-//     (maxProperties, minProperties, required, additionalProperties, dependencies, properties).
+//     (maxProperties, minProperties, required, additionalProperties, dependencies, properties);
+//     formats are ajv-formats' (see ajvFormats).
 //     The order is Ajv's vocabulary order, not the schema's.
 //   - Without allErrors the first failing keyword ends the check with one error. Inside anyOf,
 //     oneOf and not ("composite rules") errors are collected instead: each branch stops at its
@@ -73,6 +74,8 @@ type ajvSchema struct {
 	pattern   *regexp.Regexp
 	patSource string
 	notEmpty  bool // rest-typings' custom isNotEmpty keyword (x-isNotEmpty in the contract)
+	format    string
+	formatFn  func(string) bool
 	maxItems  *int
 	minItems  *int
 	unique    bool
@@ -207,6 +210,12 @@ func (c *ajvCompiler) compile(n *yaml.Node, depth int) (*ajvSchema, error) {
 		case "pattern":
 			s.patSource = val.Value
 			s.pattern, err = regexp.Compile(val.Value)
+			s.hasRulesFor["string"] = true
+		case "format":
+			s.format = val.Value
+			if s.formatFn = ajvFormats[val.Value]; s.formatFn == nil {
+				err = fmt.Errorf("format %q is not one the mock checks (%s)", val.Value, formatNames())
+			}
 			s.hasRulesFor["string"] = true
 		case "x-isNotEmpty":
 			s.notEmpty = val.Value == "true"
@@ -551,6 +560,10 @@ func (r *ajvRun) typed(s *ajvSchema, group string, data any, path string, compos
 		}
 		if s.pattern != nil && !s.pattern.MatchString(x) {
 			r.fail("pattern", path, `must match pattern "`+s.patSource+`"`)
+			return data, false
+		}
+		if s.formatFn != nil && !s.formatFn(x) {
+			r.fail("format", path, `must match format "`+s.format+`"`)
 			return data, false
 		}
 		if s.notEmpty && strings.TrimFunc(x, isJSSpace) == "" {
