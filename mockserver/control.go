@@ -371,13 +371,78 @@ func versionError(err error, version string) answer {
 
 // settingsAnswer is the body of GET and PUT /_mock/settings.
 type settingsAnswer struct {
-	Emulate string `json:"emulate"`
-	Latency string `json:"latency"`
-	Success bool   `json:"success"`
+	Emulate     string            `json:"emulate"`
+	Latency     string            `json:"latency"`
+	RateLimiter rateLimiterAnswer `json:"rateLimiter"`
+	CORS        corsAnswer        `json:"cors"`
+	Success     bool              `json:"success"`
+}
+
+type rateLimiterAnswer struct {
+	Enabled  bool   `json:"enabled"`
+	Calls    int    `json:"calls"`
+	Interval string `json:"interval"`
+}
+
+type corsAnswer struct {
+	Enabled bool   `json:"enabled"`
+	Origin  string `json:"origin"`
 }
 
 func settingsOf(sb *sandbox) answer {
-	return ok(settingsAnswer{Emulate: sb.world.Version(), Latency: time.Duration(sb.latency.Load()).String(), Success: true})
+	rs := sb.world.Settings()
+	return ok(settingsAnswer{
+		Emulate: sb.world.Version(), Latency: time.Duration(sb.latency.Load()).String(),
+		RateLimiter: rateLimiterOf(rs), CORS: corsOf(rs), Success: true,
+	})
+}
+
+func rateLimiterOf(rs world.Settings) rateLimiterAnswer {
+	return rateLimiterAnswer{rs.RateLimiter.Enabled, rs.RateLimiter.Calls, rs.RateLimiter.Interval.String()}
+}
+
+func corsOf(rs world.Settings) corsAnswer { return corsAnswer{rs.CORS.Enabled, rs.CORS.Origin} }
+
+// rocketChatSettingsChange is the rateLimiter and cors part of a settings change or a sandbox
+// request; absent fields keep their value.
+type rocketChatSettingsChange struct {
+	RateLimiter *struct {
+		Enabled  *bool   `json:"enabled"`
+		Calls    *int    `json:"calls"`
+		Interval *string `json:"interval"`
+	} `json:"rateLimiter"`
+	CORS *struct {
+		Enabled *bool   `json:"enabled"`
+		Origin  *string `json:"origin"`
+	} `json:"cors"`
+}
+
+// apply returns cur changed by ch, or the answer refusing it.
+func (ch rocketChatSettingsChange) apply(cur world.Settings) (world.Settings, answer, bool) {
+	if rl := ch.RateLimiter; rl != nil {
+		if rl.Enabled != nil {
+			cur.RateLimiter.Enabled = *rl.Enabled
+		}
+		if rl.Calls != nil {
+			cur.RateLimiter.Calls = *rl.Calls
+		}
+		if rl.Interval != nil {
+			d, err := time.ParseDuration(*rl.Interval)
+			if err != nil {
+				return cur, invalidParams("rateLimiter.interval: not a Go duration (like 1m): %q", *rl.Interval), true
+			}
+			cur.RateLimiter.Interval = d
+		}
+	}
+	if c := ch.CORS; c != nil {
+		if c.Enabled != nil {
+			cur.CORS.Enabled = *c.Enabled
+		}
+		if c.Origin != nil {
+			cur.CORS.Origin = *c.Origin
+		}
+	}
+	return cur, answer{}, false
 }
 
 func (s *Server) getSettings(c *controlCall) answer { return settingsOf(c.sb) }
@@ -386,9 +451,18 @@ func (s *Server) setSettings(c *controlCall) answer {
 	var req struct {
 		Emulate *string `json:"emulate"`
 		Latency *string `json:"latency"`
+		rocketChatSettingsChange
 	}
 	if err := json.Unmarshal(c.body, &req); err != nil {
 		return invalidParams("body: %v", err)
+	}
+	// Checked first: a refused change changes nothing.
+	next, a, bad := req.apply(c.sb.world.Settings())
+	if bad {
+		return a
+	}
+	if err := world.CheckSettings(next); err != nil {
+		return settingsRefused(err)
 	}
 	latency := time.Duration(c.sb.latency.Load())
 	if req.Latency != nil {
@@ -405,7 +479,19 @@ func (s *Server) setSettings(c *controlCall) answer {
 	}
 	c.sb.latency.Store(int64(latency))
 	s.storeLatency(c.sb)
+	if err := c.sb.world.SetSettings(next); err != nil { // checked above
+		return settingsRefused(err)
+	}
 	return s.saved(c.r, settingsOf(c.sb))
+}
+
+// settingsRefused answers Rocket.Chat settings out of range with the world's reason.
+func settingsRefused(err error) answer {
+	var we *world.Error
+	if errors.As(err, &we) {
+		return invalidParams("%s", we.Reason)
+	}
+	return invalidParams("%v", err)
 }
 
 // parseLatency reads a latency setting; "" is 0s. bad reports an error answer in a.

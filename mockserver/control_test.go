@@ -61,7 +61,7 @@ func TestControlOperations(t *testing.T) {
 		{"POST", "/_mock/sandboxes", `{"latency":"1h"}`, 400, map[string]any{"errorType": "error-invalid-params"}},
 		{"POST", "/_mock/sandboxes", `{"fixtures":"nope"}`, 400, map[string]any{"errorType": "error-invalid-params"}},
 		{"POST", "/_mock/sandboxes", `{"colour":"red"}`, 400, map[string]any{"errorType": "error-invalid-params",
-			"error": "createSandbox: body: field colour: additionalProperties: must NOT have additional properties; the accepted keys are emulate, fixtures and latency"}},
+			"error": "createSandbox: body: field colour: additionalProperties: must NOT have additional properties; the accepted keys are cors, emulate, fixtures, latency and rateLimiter"}},
 		{"DELETE", "/_mock/sandboxes/" + gone, "", 404, map[string]any{"errorType": "error-sandbox-not-found"}},
 		{"GET", "/_mock/settings", "", 200, map[string]any{"emulate": "8.4.0", "latency": "0s"}},
 		{"GET", "/_mock/settings?sandbox=" + sb, "", 200, map[string]any{"emulate": "8.3.0", "latency": "1ms"}},

@@ -89,7 +89,7 @@ func New(opts ...Option) (*Server, error) {
 		sandboxes:     map[string]*sandbox{},
 		emptyFixtures: adminsOnly(cfg.fixtures),
 	}
-	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault})
+	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault, settings: cfg.settings})
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
@@ -121,6 +121,9 @@ func (s *Server) newSandbox(id string, o sandboxOptions) (*sandbox, error) {
 		fixtures:  o.fixtures,
 	}
 	sb.latency.Store(int64(o.latency))
+	if err := w.SetSettings(o.settings); err != nil {
+		return nil, err
+	}
 	return sb, nil
 }
 

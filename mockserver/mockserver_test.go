@@ -135,3 +135,22 @@ func useInvite(token string) string {
 	b, _ := json.Marshal(map[string]string{"token": token})
 	return string(b)
 }
+
+// raw performs one request and returns the response, body closed, for its headers.
+func (m *mock) raw(method, path string, hdr ...string) *http.Response {
+	m.t.Helper()
+	req, err := http.NewRequest(method, m.url+path, nil)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	_ = res.Body.Close()
+	return res
+}

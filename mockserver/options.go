@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
 // Option configures a Server; it fails on a value the server cannot use.
@@ -30,6 +31,7 @@ type config struct {
 	siteURL      string
 	stateFile    string // WithStateFile (persist.go)
 	maxSandboxes int
+	settings     world.Settings
 }
 
 // WithFixtures makes a copy of f the fixtures of the default world and of every sandbox
@@ -134,4 +136,31 @@ func checkLatency(d time.Duration) error {
 		return fmt.Errorf("latency: must be between 0s and %s", MaxLatency)
 	}
 	return nil
+}
+
+// WithRateLimit turns on Rocket.Chat's REST rate limiter in the default world, as on a
+// production server: calls per interval (0 and 0 are Rocket.Chat's defaults, 10 per 60s) per
+// client address and /api/v1 route, 429 past it, callers with api-bypass-rate-limit exempt.
+// Without it the world has no limit, as under TEST_MODE. Sandboxes ask for their own.
+func WithRateLimit(calls int, interval time.Duration) Option {
+	return func(c *config) error {
+		c.settings.RateLimiter = world.RateLimiterSettings{Enabled: true, Calls: calls, Interval: interval}
+		if err := world.CheckSettings(c.settings); err != nil {
+			return fmt.Errorf("rate limit: %s", err.(*world.Error).Reason)
+		}
+		return nil
+	}
+}
+
+// WithCORS turns on Rocket.Chat's API_Enable_CORS in the default world with API_CORS_Origin
+// origin ("*" or a comma-separated list of origins; "" means "*"). Without it no CORS header is
+// sent, as on a fresh server. Only the Rocket.Chat API (/api/...) answers cross-origin calls.
+func WithCORS(origin string) Option {
+	return func(c *config) error {
+		c.settings.CORS = world.CORSSettings{Enabled: true, Origin: origin}
+		if err := world.CheckSettings(c.settings); err != nil {
+			return fmt.Errorf("cors: %s", err.(*world.Error).Reason)
+		}
+		return nil
+	}
 }

@@ -18,9 +18,10 @@ import (
 // one in sandboxRequest, and one line each in readSandboxOptions, (*sandbox).options and
 // named; conflicts and the answers then cover it.
 type sandboxOptions struct {
-	emulate  string        // the Rocket.Chat version; the default world's when not asked for
-	latency  time.Duration // waited before each Rocket.Chat API answer
-	fixtures string        // fixturesDefault or fixturesEmpty
+	emulate  string         // the Rocket.Chat version; the default world's when not asked for
+	latency  time.Duration  // waited before each Rocket.Chat API answer
+	fixtures string         // fixturesDefault or fixturesEmpty
+	settings world.Settings // the rate limiter and CORS; off unless asked for, as under TEST_MODE
 }
 
 // sandboxRequest is the body of POST /_mock/sandboxes and PUT /_mock/sandboxes/{id} as sent
@@ -29,6 +30,7 @@ type sandboxRequest struct {
 	Emulate  string `json:"emulate"`
 	Latency  string `json:"latency"`
 	Fixtures string `json:"fixtures"`
+	rocketChatSettingsChange
 }
 
 // readSandboxOptions decodes a sandbox request body (it may be empty) and fills in the
@@ -54,13 +56,22 @@ func (s *Server) readSandboxOptions(body []byte) (o sandboxOptions, a answer, ba
 	if o.fixtures == "" {
 		o.fixtures = fixturesDefault
 	}
+	if o.settings, a, bad = req.apply(world.Settings{}); bad { // a sandbox starts as under TEST_MODE
+		return o, a, true
+	}
+	if err := world.CheckSettings(o.settings); err != nil {
+		return o, settingsRefused(err), true
+	}
+	o.settings, _ = o.settings.Normalized() // as the world will hold them; checked above
 	return o, answer{}, false
 }
 
-// options are the sandbox's options as they stand now: its emulated version and latency
-// (which PUT /_mock/settings may have changed since it opened) and the fixtures it opened with.
+// options are the sandbox's options as they stand now: its emulated version, latency and
+// Rocket.Chat settings (which PUT /_mock/settings may have changed since it opened) and the
+// fixtures it opened with.
 func (sb *sandbox) options() sandboxOptions {
-	return sandboxOptions{emulate: sb.world.Version(), latency: time.Duration(sb.latency.Load()), fixtures: sb.fixtures}
+	return sandboxOptions{emulate: sb.world.Version(), latency: time.Duration(sb.latency.Load()), fixtures: sb.fixtures,
+		settings: sb.world.Settings()}
 }
 
 // named lists the options by their names in the request body, in the order a conflict names them.
@@ -69,6 +80,8 @@ func (o sandboxOptions) named() [][2]string {
 		{"emulate", o.emulate},
 		{"latency", o.latency.String()},
 		{"fixtures", o.fixtures},
+		{"rateLimiter", fmt.Sprintf("%+v", rateLimiterOf(o.settings))},
+		{"cors", fmt.Sprintf("%+v", corsOf(o.settings))},
 	}
 }
 

@@ -17,7 +17,7 @@ func TestAcceptsNamesWhatTheControlAPITakes(t *testing.T) {
 		{"a typo in the clock's key names the three shapes", "PUT", "/_mock/clock", `{"advnce":"1h"}`,
 			`send exactly one of {"freeze":"<RFC 3339 time>"}, {"advance":"25h"}, {"resume":true}`},
 		{"an unknown sandbox key names the accepted keys", "POST", "/_mock/sandboxes", `{"emulat":"8.3.0"}`,
-			"the accepted keys are emulate, fixtures and latency"},
+			"the accepted keys are cors, emulate, fixtures, latency and rateLimiter"},
 		{"an unknown fixture set names the sets", "POST", "/_mock/sandboxes", `{"fixtures":"dflt"}`, `allowed: "default" or "empty"`},
 		{"a version off the pattern gives an example", "POST", "/_mock/sandboxes", `{"emulate":"8.x"}`, `e.g. "8.4.0"`},
 		{"a query value off the schema says nothing it does not know", "GET", "/_mock/requests?status=abc", "", ""},

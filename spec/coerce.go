@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -76,19 +75,11 @@ func scalarOf(s *openapi3.Schema) scalarType {
 	return 0
 }
 
-// Coerce applies Ajv's coerceTypes (as Rocket.Chat's rest-typings Ajv instance does) to the
-// top-level scalar properties of a JSON object body, per the operation's request schema:
-// number or boolean -> string, numeric string -> integer/number, "true"/"false" -> boolean,
-// null -> "", 0 or false. Bodies that are not JSON objects, and bodies needing no change, come
-// back unchanged (the same slice). It fails only when r resolves to no operation.
-func (v *Validator) Coerce(r *http.Request, body []byte) ([]byte, error) {
-	o, _, err := v.lookup(r)
-	if err != nil {
-		return body, err
-	}
-	return coerceBody(o.coercion, body), nil
-}
-
+// coerceBody applies Ajv-style coerceTypes to the top-level scalar properties of a JSON object
+// body, per the operation's request schema (documents checked with kin-openapi only: the
+// control API; a Rocket.Chat contract is coerced by ajv.go): number or boolean -> string,
+// numeric string -> integer/number, "true"/"false" -> boolean, null -> "", 0 or false. Bodies
+// that are not JSON objects, and bodies needing no change, come back unchanged (the same slice).
 func coerceBody(table map[string]scalarType, body []byte) []byte {
 	if len(table) == 0 {
 		return body

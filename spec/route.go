@@ -23,10 +23,9 @@ type Route struct {
 	PathTemplate string            // path as written in the document, e.g. "/api/v1/removeInvite/{_id}"
 	PathParams   map[string]string // values of the template's parameters, unescaped; nil when none
 	Secured      bool              // the operation requires X-User-Id and X-Auth-Token
-	// ValidateParams: the route is a legacy API.v1.addRoute with validateParams
-	// (x-rocketchat-validate: validateParams), whose schema failures are
-	// Meteor.Error('invalid-params', messages.join('\n ')): "… [invalid-params]".
-	ValidateParams bool
+	// Validate is how the Rocket.Chat route validates its request (x-rocketchat-validate:
+	// ValidateRouter, ValidateParams or ValidateNone); "" for documents checked with kin-openapi.
+	Validate string
 }
 
 // operation is everything precomputed for one method+path of the document.
@@ -38,15 +37,10 @@ type operation struct {
 	kin      *routers.Route
 	coercion map[string]scalarType // top-level body property -> type to coerce to
 	hasBody  bool
-	index    int  // position in the validator's operations, part of memo keys
-	memoReq  bool // no header or cookie parameters: a request check may be remembered
-	memoResp bool // no response declares headers: a response check may be remembered
-	// validateParams: x-rocketchat-validate is validateParams (Route.ValidateParams).
-	validateParams bool
-	// query is the schema of the query string as one object (x-rocketchat-query-schema: the
-	// name of a components schema), for the rest-typings query validators OpenAPI parameters
-	// cannot say (oneOf/anyOf of keys, no other keys); nil when the operation has none.
-	query *openapi3.Schema
+	index    int                  // position in the validator's operations, part of memo keys
+	memoReq  bool                 // no header or cookie parameters: a request check may be remembered
+	headered map[int]bool         // statuses whose responses declare headers: never remembered (see rememberResponse)
+	rc       *rocketChatOperation // Ajv checks of a Rocket.Chat contract; nil: kin-openapi
 }
 
 // template is a path with {parameters}, split into segments.
@@ -167,10 +161,14 @@ func (v *Validator) FindRoute(r *http.Request) (*Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Route{
+	rt := &Route{
 		OperationID: o.id, Method: o.method, PathTemplate: o.template,
-		PathParams: params, Secured: o.secured, ValidateParams: o.validateParams,
-	}, nil
+		PathParams: params, Secured: o.secured,
+	}
+	if o.rc != nil {
+		rt.Validate = o.rc.validate
+	}
+	return rt, nil
 }
 
 func (v *Validator) lookup(r *http.Request) (*operation, map[string]string, error) {

@@ -61,7 +61,15 @@ var (
 // Default returns the process-wide validator for openapi.yaml. It panics only if the embedded
 // document is broken, which the package's tests prevent.
 func Default() *Validator {
-	defaultOnce.Do(func() { defaultV = mustValidator(Load()) })
+	defaultOnce.Do(func() {
+		doc, err := Load()
+		if err == nil {
+			defaultV, err = NewRocketChatValidator(doc, openapiYAML)
+		}
+		if err != nil {
+			panic("spec: " + err.Error())
+		}
+	})
 	return defaultV
 }
 

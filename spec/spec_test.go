@@ -74,6 +74,9 @@ func TestEveryErrorTypeHasANamedExample(t *testing.T) {
 				continue
 			}
 			mt := resp.Value.Content.Get("application/json")
+			if mt.Schema.Ref == "#/components/schemas/InvalidQueryString" {
+				continue // the router's own answer, without errorType
+			}
 			et := mt.Schema.Value.Properties["errorType"]
 			if et == nil {
 				t.Errorf("%s %s: 400 schema has no errorType property", method, path)
@@ -98,8 +101,8 @@ func TestEveryErrorTypeHasANamedExample(t *testing.T) {
 
 func TestOperationsAndTheirResponses(t *testing.T) {
 	doc := mustLoad(t)
-	post := []string{"200", "400", "401", "413"}
-	get := []string{"200", "400", "401"}
+	post := []string{"200", "400", "401", "413", "429"}
+	get := []string{"200", "400", "401", "429"}
 	cases := []struct {
 		id, method, path string
 		codes            []string
@@ -109,23 +112,23 @@ func TestOperationsAndTheirResponses(t *testing.T) {
 		{"listInvites", "GET", "/api/v1/listInvites", get, false},
 		{"removeInvite", "DELETE", "/api/v1/removeInvite/{_id}", get, false},
 		{"useInviteToken", "POST", "/api/v1/useInviteToken", post, false},
-		{"validateInviteToken", "POST", "/api/v1/validateInviteToken", []string{"200", "400", "413"}, true},
+		{"validateInviteToken", "POST", "/api/v1/validateInviteToken", []string{"200", "400", "413", "429"}, true},
 		{"sendInvitationEmail", "POST", "/api/v1/sendInvitationEmail", post, false},
 		{"roomsBanUser", "POST", "/api/v1/rooms.banUser", post, false},
 		{"roomsUnbanUser", "POST", "/api/v1/rooms.unbanUser", post, false},
 		{"roomsBannedUsers", "GET", "/api/v1/rooms.bannedUsers", get, false},
 		{"login", "POST", "/api/v1/login", post, true},
-		{"logout", "POST", "/api/v1/logout", []string{"200", "401"}, false},
-		{"me", "GET", "/api/v1/me", []string{"200", "401"}, false},
-		{"info", "GET", "/api/info", []string{"200"}, true},
-		{"usersCreate", "POST", "/api/v1/users.create", append(slices.Clone(post), "403"), false},
-		{"usersDelete", "POST", "/api/v1/users.delete", append(slices.Clone(post), "403"), false},
+		{"logout", "POST", "/api/v1/logout", get, false},
+		{"me", "GET", "/api/v1/me", get, false},
+		{"info", "GET", "/api/info", []string{"200", "400"}, true}, // API.default has no rate limiter
+		{"usersCreate", "POST", "/api/v1/users.create", post, false},
+		{"usersDelete", "POST", "/api/v1/users.delete", post, false},
 		{"channelsCreate", "POST", "/api/v1/channels.create", append(slices.Clone(post), "403"), false},
 		{"channelsDelete", "POST", "/api/v1/channels.delete", append(slices.Clone(post), "403"), false},
 		{"channelsInvite", "POST", "/api/v1/channels.invite", append(slices.Clone(post), "403"), false},
 		{"channelsJoin", "POST", "/api/v1/channels.join", post, false},
 		{"channelsMembers", "GET", "/api/v1/channels.members", append(slices.Clone(get), "403"), false},
-		{"groupsCreate", "POST", "/api/v1/groups.create", append(slices.Clone(post), "403"), false},
+		{"groupsCreate", "POST", "/api/v1/groups.create", post, false},
 		{"groupsDelete", "POST", "/api/v1/groups.delete", append(slices.Clone(post), "403"), false},
 		{"groupsInvite", "POST", "/api/v1/groups.invite", append(slices.Clone(post), "403"), false},
 		{"groupsMembers", "GET", "/api/v1/groups.members", append(slices.Clone(get), "403"), false},
@@ -269,7 +272,7 @@ func mustLoad(t testing.TB) *openapi3.T {
 
 func testValidator(t testing.TB) *Validator {
 	t.Helper()
-	v, err := NewValidator(mustLoad(t))
+	v, err := NewRocketChatValidator(mustLoad(t), openapiYAML)
 	if err != nil {
 		t.Fatal(err)
 	}

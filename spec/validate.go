@@ -3,8 +3,8 @@ package spec
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -28,13 +28,32 @@ import (
 // the answer. It cannot be turned off; it needs no care from callers.
 type Validator struct {
 	doc      *openapi3.T
+	ops      []*operation
 	router   *router
 	opts     *openapi3filter.Options
 	reqMemo  *memo
 	respMemo *memo
 }
 
+// NewRocketChatValidator is NewValidator for a Rocket.Chat contract: source is doc's YAML, from
+// which the request schemas are compiled as Rocket.Chat's Ajv instances compile them (see
+// ajv.go and rocketchat.go: x-rocketchat-validate, x-rocketchat-query). Requests are then
+// checked that way; responses still with kin-openapi.
+func NewRocketChatValidator(doc *openapi3.T, source []byte) (*Validator, error) {
+	v, err := NewValidator(doc)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]*operation, 0, len(v.ops))
+	ops = append(ops, v.ops...)
+	if err := compileRocketChat(source, ops); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // NewValidator prepares the route lookup and per-operation data of doc (which must be valid).
+// Requests are checked with kin-openapi.
 func NewValidator(doc *openapi3.T) (*Validator, error) {
 	if doc == nil || doc.Paths == nil {
 		return nil, errNoDocument
@@ -48,14 +67,11 @@ func NewValidator(doc *openapi3.T) (*Validator, error) {
 		o.coercion = coercionTable(o.kin.Operation)
 		o.hasBody = o.kin.Operation.RequestBody != nil && o.kin.Operation.RequestBody.Value != nil
 		o.memoReq = onlyPathAndQuery(o.kin.PathItem.Parameters) && onlyPathAndQuery(o.kin.Operation.Parameters)
-		o.memoResp = noResponseHeaders(o.kin.Operation.Responses)
-		o.validateParams = o.kin.Operation.Extensions["x-rocketchat-validate"] == "validateParams"
-		if o.query, err = querySchema(doc, o.kin.Operation); err != nil {
-			return nil, err
-		}
+		o.headered = headeredStatuses(o.kin.Operation.Responses)
 	}
 	return &Validator{
 		doc:    doc,
+		ops:    ops,
 		router: rt,
 		opts: &openapi3filter.Options{
 			IncludeResponseStatus: true,
@@ -82,23 +98,56 @@ func onlyPathAndQuery(params openapi3.Parameters) bool {
 	return true
 }
 
-// noResponseHeaders reports whether no response declares a header besides Content-Type (which
-// a response's memo key holds).
-func noResponseHeaders(responses *openapi3.Responses) bool {
+// headeredStatuses lists the statuses whose response declares a header besides Content-Type
+// (a 429's X-RateLimit-*): their checks depend on headers a memo key does not hold, so they are
+// never remembered. "default" is -1; an undeclared response (nil) marks every status.
+func headeredStatuses(responses *openapi3.Responses) map[int]bool {
+	out := map[int]bool{}
 	if responses == nil {
-		return true
+		return out
 	}
-	for _, r := range responses.Map() {
+	for code, r := range responses.Map() {
+		status := -1
+		if n, err := strconv.Atoi(code); err == nil {
+			status = n
+		}
 		if r == nil || r.Value == nil {
-			return false
+			out[0] = true
+			continue
 		}
 		for name := range r.Value.Headers {
 			if !strings.EqualFold(name, "Content-Type") {
-				return false
+				out[status] = true
 			}
 		}
 	}
+	return out
+}
+
+// rememberResponse reports whether a check of a response with this status may be memoized.
+func (o *operation) rememberResponse(status int) bool {
+	if o.headered[0] || o.headered[status] {
+		return false
+	}
+	if o.headered[-1] && o.kin.Operation.Responses.Status(status) == nil {
+		return false // the default response applies, and it declares headers
+	}
 	return true
+}
+
+// isInvalidQueryString reports whether body is the http-router's answer to a query string qs
+// refuses, which the document declares once (components/schemas/InvalidQueryString) for every
+// operation.
+func (v *Validator) isInvalidQueryString(body []byte) bool {
+	ref := v.doc.Components.Schemas["InvalidQueryString"]
+	if ref == nil || ref.Value == nil {
+		return false
+	}
+	var val any
+	if err := json.Unmarshal(body, &val); err != nil {
+		return false
+	}
+	return ref.Value.VisitJSON(val) == nil
 }
 
 // Document returns the OpenAPI document the validator was built from.
@@ -132,34 +181,72 @@ func (v *Validator) ValidateRequest(r *http.Request) error {
 	return err
 }
 
-// CheckRequest is ValidateRequest and Coerce in one pass, for a server that has read the body
-// itself: raw is r's body (r.Body is not read). It returns the body params the operation's
-// handler sees (BodyParams, then Coerce) with the validation's verdict; params are set
-// whenever r resolves to an operation, even when err is a *ValidationError. params must not be
-// modified (they may be shared with later calls).
-func (v *Validator) CheckRequest(r *http.Request, raw []byte) (params []byte, err error) {
+// CheckRequest is ValidateRequest for a server that has read the body itself: raw is r's body
+// (r.Body is not read). It returns the params the operation's handler sees with the
+// validation's verdict; the body params are set whenever r resolves to an operation, even when
+// err is a *ValidationError. The params must not be modified (they may be shared with later
+// calls). For a Rocket.Chat contract (Default, NewRocketChatValidator) requests are checked as
+// Rocket.Chat's Ajv checks them (see ajv.go); otherwise with kin-openapi.
+func (v *Validator) CheckRequest(r *http.Request, raw []byte) (Params, error) {
 	o, pathParams, err := v.lookup(r)
 	if err != nil {
-		return nil, err
+		return Params{}, err
 	}
 	return v.check(r, o, pathParams, raw, nil)
 }
 
-// check validates the parameters of r and its body raw against o and returns the coerced body
-// params. readErr is the failure to read the body, if any: it is reported in place of the
-// body's problems. Passing checks are remembered (see Validator).
-func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]string, raw []byte, readErr error) ([]byte, error) {
+// check validates the parameters of r and its body raw against o and returns the body params
+// the operation's handler sees. readErr is the failure to read the body, if any: it is reported
+// in place of the body's problems. Passing checks are remembered (see Validator). Operations
+// of a Rocket.Chat document are checked as Rocket.Chat's Ajv does (checkRocketChat); others,
+// such as the mock's control API, with kin-openapi.
+func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]string, raw []byte, readErr error) (Params, error) {
 	contentType := r.Header.Get("Content-Type")
 	remember := o.memoReq && readErr == nil
 	var arr [512]byte
 	var key []byte
 	if remember {
 		key = requestKey(arr[:0], o, r.URL.EscapedPath(), r.URL.RawQuery, contentType, raw)
-		if body, ok := v.reqMemo.get(key); ok {
-			return body, nil
+		if val, ok := v.reqMemo.get(key); ok {
+			return decodeParams(val), nil
 		}
 	}
-	body := coerceBody(o.coercion, BodyParams(contentType, raw))
+	var p Params
+	var err error
+	if o.rc != nil {
+		p, err = checkRocketChat(r, o, contentType, raw)
+	} else {
+		p.Body, err = v.checkKin(r, o, pathParams, contentType, raw, readErr)
+	}
+	if err != nil {
+		return p, err
+	}
+	if remember {
+		v.reqMemo.put(key, encodeParams(p)) // a fresh copy: p.Body may be the caller's raw bytes
+	}
+	return p, nil
+}
+
+// encodeParams packs Params into one memo value: the query's length, the query, the body.
+func encodeParams(p Params) []byte {
+	out := binary.AppendUvarint(make([]byte, 0, len(p.Query)+len(p.Body)+4), uint64(len(p.Query)))
+	out = append(out, p.Query...)
+	return append(out, p.Body...)
+}
+
+func decodeParams(val []byte) Params {
+	n, k := binary.Uvarint(val)
+	q := val[k : k+int(n)]
+	if len(q) == 0 {
+		q = nil
+	}
+	return Params{Query: q, Body: val[k+int(n):]}
+}
+
+// checkKin validates parameters and body with kin-openapi (documents without Rocket.Chat's
+// Ajv semantics: the control API).
+func (v *Validator) checkKin(r *http.Request, o *operation, pathParams map[string]string, contentType string, raw []byte, readErr error) ([]byte, error) {
+	body := coerceBody(o.coercion, kinBodyParams(contentType, raw))
 	ctx := r.Context()
 	input := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: pathParams, Route: o.kin, Options: v.opts,
@@ -178,11 +265,6 @@ func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]s
 			errs = append(errs, err)
 		}
 	}
-	if o.query != nil {
-		if err := o.query.VisitJSON(queryObject(r.URL.Query()), openapi3.MultiErrors()); err != nil {
-			errs = append(errs, &queryObjectError{err})
-		}
-	}
 	switch {
 	case o.hasBody && readErr != nil:
 		errs = append(errs, &openapi3filter.RequestError{RequestBody: o.kin.Operation.RequestBody.Value, Reason: "reading failed", Err: readErr})
@@ -193,9 +275,6 @@ func (v *Validator) check(r *http.Request, o *operation, pathParams map[string]s
 	}
 	if len(errs) > 0 {
 		return body, newValidationError(o.id, errs)
-	}
-	if remember {
-		v.reqMemo.put(key, bytes.Clone(body)) // body may be the caller's raw bytes
 	}
 	return body, nil
 }
@@ -224,14 +303,21 @@ func readBody(r *http.Request) ([]byte, error) {
 	return raw, err
 }
 
-// BodyParams turns a raw body into the JSON object the server's schema and handler see (packages/http-router parseBodyParams in Rocket.Chat 8.4.0; spec/DEVIATIONS.md, "Body without Content-Type"):
-//   - application/json: the body; empty or malformed JSON counts as {};
-//   - application/x-www-form-urlencoded: an object of its fields [inferred], strings (one value)
-//     or arrays of strings (repeated keys);
-//   - multipart/form-data: {} [inferred: the mock reads no uploads];
-//   - anything else is text: empty counts as {}, otherwise the object of its characters
-//     ({"0":"a","1":"b",…}, JavaScript's spread of a string), cut at 64 characters [inferred].
+// BodyParams turns a raw body into the JSON object (or array) a Rocket.Chat route's schema and
+// handler see, as the http-router's parseBodyParams builds it (see bodyValue), written back as
+// JSON.stringify would.
 func BodyParams(contentType string, raw []byte) []byte {
+	return appendJS(nil, bodyValue(contentType, raw))
+}
+
+// kinBodyParams is the body a kin-openapi-checked operation (the control API) sees:
+//   - application/json: the body; empty or malformed JSON counts as {};
+//   - application/x-www-form-urlencoded: an object of its fields, strings (one value) or
+//     arrays of strings (repeated keys);
+//   - multipart/form-data: {};
+//   - anything else is text: empty counts as {}, otherwise the object of its characters
+//     ({"0":"a","1":"b",…}), cut at 64 characters.
+func kinBodyParams(contentType string, raw []byte) []byte {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mt = ""
@@ -289,7 +375,8 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	var arr [512]byte
 	var key []byte
-	if o.memoResp {
+	remember := o.rememberResponse(status)
+	if remember {
 		key = responseKey(arr[:0], o, status, header.Get("Content-Type"), body)
 		if _, ok := v.respMemo.get(key); ok {
 			return nil
@@ -305,48 +392,13 @@ func (v *Validator) ValidateResponse(req *http.Request, status int, header http.
 	}
 	input.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(req.Context(), input); err != nil {
+		if status == http.StatusBadRequest && v.isInvalidQueryString(body) {
+			return nil // any route's answer to a query string qs refuses (components/responses/InvalidQueryString)
+		}
 		return newValidationError(o.id, openapi3.MultiError{err})
 	}
-	if o.memoResp {
+	if remember {
 		v.respMemo.put(key, nil)
 	}
 	return nil
 }
-
-// querySchema resolves an operation's x-rocketchat-query-schema (a components schema name).
-func querySchema(doc *openapi3.T, op *openapi3.Operation) (*openapi3.Schema, error) {
-	name, ok := op.Extensions["x-rocketchat-query-schema"].(string)
-	if !ok {
-		return nil, nil
-	}
-	ref := doc.Components.Schemas[name]
-	if ref == nil || ref.Value == nil {
-		return nil, errors.New("operation " + op.OperationID + ": x-rocketchat-query-schema names no schema " + name)
-	}
-	return ref.Value, nil
-}
-
-// queryObject is the query string as the object Rocket.Chat validates (this.queryParams):
-// a key's one value as a string, a repeated key's values as an array.
-func queryObject(q url.Values) map[string]any {
-	obj := make(map[string]any, len(q))
-	for k, vs := range q {
-		if len(vs) == 1 {
-			obj[k] = vs[0]
-			continue
-		}
-		arr := make([]any, len(vs))
-		for i, v := range vs {
-			arr[i] = v
-		}
-		obj[k] = arr
-	}
-	return obj
-}
-
-// queryObjectError is a failure of the query-as-object schema: its problems are in the query.
-type queryObjectError struct{ err error }
-
-func (e *queryObjectError) Error() string { return "query: " + e.err.Error() }
-
-func (e *queryObjectError) Unwrap() error { return e.err }

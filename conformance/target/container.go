@@ -55,6 +55,6 @@ func startContainer(ctx context.Context, c Config, s *Started) error {
 	}
 	s.URL = "http://" + addr
 	s.ControlToken = c.ControlToken
-	s.Capabilities = []Capability{Clock, Sandboxes, Fixtures}
+	s.Capabilities = []Capability{Clock, Sandboxes, Fixtures, Settings}
 	return nil
 }

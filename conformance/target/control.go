@@ -106,6 +106,14 @@ func (c *Control) AdvanceClock(ctx context.Context, d time.Duration) (ClockState
 	return st, nil
 }
 
+// SetSettings changes the world's settings (PUT /_mock/settings).
+func (c *Control) SetSettings(ctx context.Context, change any) error {
+	if err := c.do(ctx, http.MethodPut, "/_mock/settings", true, change, http.StatusOK, nil); err != nil {
+		return fmt.Errorf("set settings: %w", err)
+	}
+	return nil
+}
+
 // do sends one control call and decodes its answer into out; want is the status expected
 // (0: any 2xx).
 func (c *Control) do(ctx context.Context, method, path string, perWorld bool, in any, want int, out any) error {

@@ -22,6 +22,6 @@ func startMock(_ context.Context, c Config, s *Started) error {
 	s.onStop(func(context.Context) error { hs.Close(); return nil })
 	s.URL = hs.URL
 	s.AdminUser, s.AdminPassword = DefaultAdmin, DefaultAdmin
-	s.Capabilities = []Capability{Clock, Sandboxes, Fixtures}
+	s.Capabilities = []Capability{Clock, Sandboxes, Fixtures, Settings}
 	return nil
 }

@@ -47,6 +47,9 @@ const (
 	// Database: the suite can write to the server's MongoDB (rocketchat_invites): expire an
 	// invite, or plant one no REST call makes (an invite to a direct message).
 	Database Capability = "database"
+	// Settings: the world's Rocket.Chat settings that TEST_MODE pins (the rate limiter, CORS) can
+	// be changed (PUT /_mock/settings). A real server under TEST_MODE never rate-limits.
+	Settings Capability = "settings"
 )
 
 // Kind names how a target is reached: mock, url, container or rocketchat.
@@ -189,6 +192,15 @@ func (t *Target) AdvanceClock(ctx context.Context, d time.Duration) (ClockState,
 		return ClockState{}, fmt.Errorf("advance clock: %w: %w", ErrNoCapability, t.NeedAny(Clock))
 	}
 	return t.control.AdvanceClock(ctx, d)
+}
+
+// SetSettings changes this process's world's Rocket.Chat settings (capability settings): change
+// is the body of PUT /_mock/settings, e.g. {"rateLimiter": {"enabled": true, "calls": 2}}.
+func (t *Target) SetSettings(ctx context.Context, change any) error {
+	if !t.Has(Settings) {
+		return fmt.Errorf("set settings: %w: %w", ErrNoCapability, t.NeedAny(Settings))
+	}
+	return t.control.SetSettings(ctx, change)
 }
 
 // Close deletes this process's sandbox and disconnects from MongoDB.

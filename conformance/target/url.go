@@ -29,7 +29,7 @@ func probeURL(ctx context.Context, c Config, s *Started) error {
 		return nil
 	}
 	if status, err := get(ctx, hc, c.URL+"/_mock/clock", c.ControlToken); err == nil && status == http.StatusOK {
-		s.Capabilities = append(s.Capabilities, Clock, Sandboxes, Fixtures)
+		s.Capabilities = append(s.Capabilities, Clock, Sandboxes, Fixtures, Settings)
 	}
 	if c.MongoURL != "" {
 		s.Capabilities = append(s.Capabilities, Database)

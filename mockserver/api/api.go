@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/rcinvite/rcinvite/mockserver/world"
@@ -53,26 +55,44 @@ func New(w *world.World, o Options) http.Handler {
 
 // call is one request on its way through the pipeline.
 type call struct {
-	r      *http.Request
-	route  *spec.Route
-	userID string // the authenticated caller ("" on unsecured routes)
-	token  string
-	params []byte // the JSON body after coercion ({} when absent or malformed); read-only
+	r           *http.Request
+	route       *spec.Route
+	userID      string // the authenticated caller ("" on unsecured routes)
+	token       string
+	params      []byte                     // the body params as the route's handler sees them (parseBodyParams, then Ajv); read-only
+	queryParams []byte                     // the query params likewise (qs, then Ajv when the route has a query schema); read-only
+	queryValues map[string]json.RawMessage // queryParams decoded on first use
 }
 
-// decode reads the (already validated) body params into dst; a body that is not a JSON
-// object leaves dst as it is.
-func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
+// decodeFailure is what decode panics with when the body params do not fit the handler's
+// input: runOperation recovers it and answers invalid-params, so a value the handler cannot
+// represent never reaches a rule as a zero value, and the rule never runs on it.
+type decodeFailure struct{ err error }
+
+// decode reads the (already validated) body params into dst. A body the handler's type cannot
+// hold (a number too large for an int, an array where it wants an object…) ends the operation
+// before the rule runs: see decodeFailure. Handlers declare JavaScript numbers as float64
+// where Rocket.Chat accepts any number, so that every value Ajv accepts fits.
+func (c *call) decode(dst any) {
+	if len(c.params) == 0 || c.params[0] == '[' {
+		return // destructuring an array body gives undefined fields, as in JavaScript
+	}
+	if err := json.Unmarshal(c.params, dst); err != nil {
+		panic(decodeFailure{err})
+	}
+}
 
 // ServeHTTP answers one request, in this order:
-//  1. Route lookup against the contract: an unknown path or method answers 404
-//     {"success":false,"error":"Not found"} [inferred].
+//  0. CORS (cors.ts) and OPTIONS (the router's options('*') answers "OK").
+//  1. Route lookup against the contract: an unknown path or method answers the Hono router's
+//     404 text "404 Not Found" [likely].
 //  2. Authentication for secured operations (X-User-Id + X-Auth-Token): 401 with the exact
 //     "You must be logged in to do this." body, before any body handling.
 //  3. The body is read up to MaxBodyBytes: larger answers 413 error-payload-too-large.
-//  4. The request is coerced (Ajv-style) and validated in one pass (spec CheckRequest; the
-//     coerced body is what the rule decodes): 400 invalid-params for the body,
-//     error-invalid-params for the query, with Ajv's messages joined by "\n".
+//  4. The query and body are read and validated as the route does (spec CheckRequest: qs,
+//     parseBodyParams, Rocket.Chat's Ajv schemas with coerceTypes; the coerced values are what
+//     the rule decodes): 400 invalid-params / error-invalid-params with Ajv's messages joined
+//     by "\n " (" [invalid-params]" after them on validateParams routes).
 //  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
 //     envelope (render.go), in one place. With a recorder (a state file) the answer waits
 //     until every change the world made so far, the operation's own included, is durable
@@ -88,8 +108,64 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusInternalServerError, errorBody("internal error", "error-internal"))
 		}
 	}()
+	if h.cors(w, r) {
+		return
+	}
+	if r.Method == http.MethodOptions {
+		// The router answers every OPTIONS under its base: options('*', (c) => c.body('OK')).
+		writeText(w, http.StatusOK, "OK")
+		return
+	}
+	if _, err := h.v.FindRoute(r); err != nil {
+		// No route for the path or the method: the Hono router's default not-found answer,
+		// which honoAdapterForExpress sends on as it is. spec/SOURCES.md "The request pipeline" #13
+		writeText(w, http.StatusNotFound, "404 Not Found")
+		return
+	}
 	a := h.answer(w, r)
 	writeJSON(w, a.status, a.body)
+}
+
+// corsMethods and corsHeaders are the cors middleware's Access-Control-Allow-* values.
+const (
+	corsMethods = "GET, POST, PUT, DELETE, HEAD, PATCH"
+	corsHeaders = "Origin, X-Requested-With, Content-Type, Accept, X-User-Id, X-Auth-Token, x-visitor-token, Authorization"
+)
+
+// cors is Rocket.Chat's cors middleware (app/api/server/middlewares/cors.ts), before any route:
+// with API_Enable_CORS off, or a request with neither Origin nor
+// Access-Control-Request-Method, nothing; with API_CORS_Origin "*", Allow-Origin "*"; otherwise
+// an Origin outside the comma-separated list (compared trimmed and lower-cased) is refused with a
+// bare 403 "Forbidden" and no body, and a listed one is echoed. It reports whether it answered.
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	s := h.world.Settings().CORS // spec/SOURCES.md "CORS"
+	if !s.Enabled {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if r.Header.Get("Access-Control-Request-Method") == "" && origin == "" {
+		return false
+	}
+	allow := "*"
+	if s.Origin != "*" {
+		listed := false
+		for _, o := range strings.Split(strings.TrimSpace(s.Origin), ",") {
+			if strings.EqualFold(strings.TrimSpace(o), origin) { // both lower-cased in cors.ts
+				listed = true
+			}
+		}
+		if !listed {
+			w.WriteHeader(http.StatusForbidden)
+			return true
+		}
+		if origin != "" {
+			allow = origin
+		}
+	}
+	w.Header().Set("Access-Control-Allow-Origin", allow)
+	w.Header().Set("Access-Control-Allow-Methods", corsMethods)
+	w.Header().Set("Access-Control-Allow-Headers", corsHeaders)
+	return false
 }
 
 // reply is a status and JSON body to send.
@@ -100,53 +176,115 @@ type reply struct {
 
 // answer runs the pipeline and returns the reply to send.
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
-	route, err := h.v.FindRoute(r)
-	if err != nil {
-		return reply{http.StatusNotFound, notFoundBody}
+	c, rejected := h.admit(w, r)
+	if rejected != nil {
+		return *rejected
 	}
-	c := &call{r: r, route: route}
-	if route.Secured {
-		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
-		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
-			return h.checked(r, renderError(err))
-		}
-	}
-	raw, err := readBody(w, r)
-	if err != nil {
-		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
-			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
-	}
-	// One pass: body params, coercion and validation (the params are read-only).
-	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
-		return h.checked(r, invalidParams(err, route))
-	}
+	route := c.route
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
 		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
-	v, err := op(h.world, c)
+	a := h.runOperation(op, c)
 	if serr := h.world.Sync(r.Context()); serr != nil {
 		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
 	}
-	return h.checked(r, render(v, err))
+	return h.checked(r, a)
 }
 
-// notFoundBody is the answer to a path or method the contract does not have (read-only).
-var notFoundBody = mustJSON(map[string]any{"success": false, "error": "Not found"})
+// admit runs steps 1 to 4 of ServeHTTP: the call to run, or the (checked) answer that ends the
+// request before its rule.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) {
+	refuse := func(a reply) (*call, *reply) { return nil, &a }
+	route, err := h.v.FindRoute(r)
+	if err != nil { // ServeHTTP has answered unrouted requests; admit is also called directly by tests
+		return refuse(reply{http.StatusNotFound, errorBody("404 Not Found", "error-not-found")})
+	}
+	c := &call{r: r, route: route}
+	uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
+	_, authErr := h.world.Authenticate(uid, token)
+	switch {
+	case authErr == nil:
+		c.userID, c.token = uid, token
+	case route.Secured:
+		return refuse(h.checked(r, renderError(authErr)))
+	}
+	// The authentication middleware resolves credentials on every route, authRequired or not
+	// (authenticationHono.ts): a public route still knows its caller. spec/SOURCES.md info #2
+	if strings.HasPrefix(route.PathTemplate, "/api/v1/") { // API.default (/api/info) has no limiter
+		rl := h.world.CheckRateLimit(clientAddress(r), route.Method+" "+route.PathTemplate, c.userID)
+		if rl.Limited {
+			w.Header().Set("X-RateLimit-Limit", strconv.Itoa(rl.Limit))
+			w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(rl.Remaining))
+			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(rl.ResetMs, 10))
+		}
+		if !rl.Allowed { // spec/SOURCES.md "Rate limiter"
+			return refuse(h.checkedWith(r, renderError(rl.Error()), w.Header()))
+		}
+	}
+	raw, err := readBody(w, r)
+	if err != nil {
+		return refuse(h.checked(r, reply{http.StatusRequestEntityTooLarge,
+			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")}))
+	}
+	// One pass: query and body params, coercion and validation (the params are read-only).
+	params, err := h.v.CheckRequest(r, raw)
+	c.params, c.queryParams = params.Body, params.Query
+	if err != nil {
+		return refuse(h.checked(r, invalidParams(route, err)))
+	}
+	return c, nil
+}
+
+// runOperation runs op and renders its answer. A decodeFailure (the handler's input type cannot
+// hold what the schema accepted: a mock bug, logged) answers invalid-params instead.
+func (h *Handler) runOperation(op operation, c *call) (a reply) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		df, ok := p.(decodeFailure)
+		if !ok {
+			panic(p)
+		}
+		h.log.Error("body params do not fit the handler", "operation", c.route.OperationID, "error", df.err.Error())
+		a = reply{http.StatusBadRequest, errorBody("The request body cannot be read: "+df.err.Error()+" [invalid-params]", "invalid-params")}
+	}()
+	v, err := op(h.world, c)
+	return render(v, err)
+}
 
 // jsonHeader is the header every answer is validated with (read-only).
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // checked validates an answer against the contract (step 6).
-func (h *Handler) checked(r *http.Request, a reply) reply {
-	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
+func (h *Handler) checked(r *http.Request, a reply) reply { return h.checkedWith(r, a, nil) }
+
+// checkedWith is checked for an answer with headers of its own (a 429's X-RateLimit-*).
+func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header) reply {
+	hdr := jsonHeader
+	if header != nil {
+		hdr = header.Clone()
+		hdr.Set("Content-Type", "application/json")
+	}
+	if err := h.v.ValidateResponse(r, a.status, hdr, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
 		if h.strict {
 			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
 		}
 	}
 	return a
+}
+
+// clientAddress is the address the rate limiter counts by: the connection's peer (Rocket.Chat's
+// remote address with the default HTTP_FORWARDED_COUNT of 0 ignores X-Forwarded-For) [inferred].
+func clientAddress(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // readBody reads at most MaxBodyBytes of the body and puts the bytes back.
@@ -163,25 +301,23 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return raw, nil
 }
 
-// serverRejects reports whether Rocket.Chat's own schema refuses the request. Values the
-// contract narrows but only the handler checks (findOrCreateInvite's days and maxUses) pass on
-// to the rule, which answers them with its own error, in its own order.
-func serverRejects(err error) bool {
-	var ve *spec.ValidationError
-	return !errors.As(err, &ve) || ve.InvalidParams()
-}
-
-// invalidParams renders a request validation failure: invalid-params for the body,
-// error-invalid-params for the query and path (the http-router's query validation). A legacy
-// route with validateParams (route.ValidateParams) throws Meteor.Error('invalid-params',
-// messages.join('\n ')) for its body or query alike: "<messages> [invalid-params]".
-func invalidParams(err error, route *spec.Route) reply {
+// invalidParams renders a request the route's validators refuse (spec/SOURCES.md, "Request
+// validation"):
+//   - a query string qs cannot parse: 400 {"success":false,"error":"Invalid query parameters"};
+//   - a typed route (the http-router): invalid-params for the body, error-invalid-params for the
+//     query, error = the Ajv messages joined by "\n ";
+//   - a legacy validateParams route: Meteor.Error('invalid-params', messages), so the text ends
+//     in " [invalid-params]" and the errorType is invalid-params for a GET's query too.
+func invalidParams(route *spec.Route, err error) reply {
+	if errors.Is(err, spec.ErrInvalidQuery) {
+		return reply{http.StatusBadRequest, mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"})}
+	}
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
 		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
 	}
-	if route.ValidateParams {
-		return reply{http.StatusBadRequest, errorBody(validateParamsMessage(ve)+" [invalid-params]", "invalid-params")}
+	if route.Validate == spec.ValidateParams { // spec/SOURCES.md "The request pipeline" #10
+		return reply{http.StatusBadRequest, errorBody(ve.AjvMessage()+" [invalid-params]", "invalid-params")}
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {
@@ -190,17 +326,14 @@ func invalidParams(err error, route *spec.Route) reply {
 	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
 }
 
-// validateParamsMessage is ApiClass's `validatorFunc.errors.map((error) => error.message).join('\n ')`.
-func validateParamsMessage(ve *spec.ValidationError) string {
-	msgs := make([]string, len(ve.Problems))
-	for i, p := range ve.Problems {
-		msgs[i] = p.Message
-	}
-	return strings.Join(msgs, "\n ")
-}
-
 func errorBody(message, errorType string) []byte {
 	return mustJSON(map[string]any{"success": false, "error": message, "errorType": errorType})
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func newHandler(t testing.TB) (http.Handler, *world.World) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return New(w, Options{Strict: true, Logger: log}), w
+	return New(w, Options{Strict: os.Getenv("RCINVITE_LAX") == "", Logger: log}), w
 }
 
 // do sends a request as user ("" = anonymous) and returns the status and decoded body. It
@@ -164,7 +165,8 @@ func TestOperations(t *testing.T) {
 		{"login: digest", "POST", "/api/v1/login", "", `{"user":"alice","password":{"digest":"` + digest("rocket.chat") + `","algorithm":"sha-256"}}`, 200, "", ""},
 		{"login: wrong password", "POST", "/api/v1/login", "", `{"user":"alice","password":"x"}`, 401, "-", ""},
 		{"login: unknown user", "POST", "/api/v1/login", "", `{"username":"nobody","password":"x"}`, 401, "-", "Unauthorized"},
-		{"login: no password", "POST", "/api/v1/login", "", `{"user":"alice"}`, 400, "invalid-params", ""},
+		{"login: no password", "POST", "/api/v1/login", "", `{"user":"alice"}`, 401, "-", ""},
+		{"login: an extra key", "POST", "/api/v1/login", "", `{"user":"alice","password":"rocket.chat","x":1}`, 401, "-", ""},
 		{"login: resume", "POST", "/api/v1/login", "", `{"resume":"bob-token"}`, 200, "", ""},
 		{"me", "GET", "/api/v1/me", "alice", ``, 200, "", ""},
 		{"me: not logged in", "GET", "/api/v1/me", "", ``, 401, "-", ""},
@@ -172,7 +174,8 @@ func TestOperations(t *testing.T) {
 		// setup
 		{"users.create: ok", "POST", "/api/v1/users.create", admin, `{"email":"dave@example.com","name":"Dave","password":"rocket.chat","username":"dave"}`, 200, "", ""},
 		{"users.create: taken", "POST", "/api/v1/users.create", admin, `{"email":"x@example.com","name":"B","password":"p","username":"bob"}`, 400, "error-field-unavailable", "bob is already in use :( [error-field-unavailable]"},
-		{"users.create: forbidden", "POST", "/api/v1/users.create", "alice", `{"email":"x@example.com","name":"X","password":"p","username":"xx"}`, 403, "-", "User does not have the permissions required for this action [error-unauthorized]"},
+		{"users.create: no create-user", "POST", "/api/v1/users.create", "alice", `{"email":"x@example.com","name":"X","password":"p","username":"xx"}`, 400, "error-action-not-allowed", "Adding user is not allowed [error-action-not-allowed]"},
+		{"users.create: validateParams text", "POST", "/api/v1/users.create", admin, `{"name":"X"}`, 400, "invalid-params", "must have required property 'email' [invalid-params]"},
 		{"users.create: schema", "POST", "/api/v1/users.create", admin, `{"name":"X"}`, 400, "invalid-params", ""},
 		{"users.create: blank name", "POST", "/api/v1/users.create", admin, `{"email":"","name":" ","password":"","username":""}`, 400, "error-the-field-is-required", "The field Name is required [error-the-field-is-required]"},
 		{"users.create: empty username", "POST", "/api/v1/users.create", admin, `{"email":"","name":"0","password":"0","username":""}`, 400, "error-the-field-is-required", "The field Username is required [error-the-field-is-required]"},
@@ -183,7 +186,8 @@ func TestOperations(t *testing.T) {
 		{"users.create: random password", "POST", "/api/v1/users.create", admin, `{"email":"r@example.com","name":"R","password":"","username":"rr","setRandomPassword":true}`, 200, "", ""},
 		{"users.delete: unknown", "POST", "/api/v1/users.delete", admin, `{"username":"nobody"}`, 400, "error-invalid-user", ""},
 		{"users.delete: ok", "POST", "/api/v1/users.delete", admin, `{"userId":"carol"}`, 200, "", ""},
-		{"users.delete: forbidden", "POST", "/api/v1/users.delete", "bob", `{"userId":"carol"}`, 403, "-", ""},
+		{"users.delete: no delete-user", "POST", "/api/v1/users.delete", "bob", `{"userId":"carol"}`, 401, "-", "unauthorized"},
+		{"users.delete: no user", "POST", "/api/v1/users.delete", admin, `{}`, 400, "error-user-param-not-provided", ""},
 		{"channels.create: ok", "POST", "/api/v1/channels.create", "bob", `{"name":"room-1","members":["alice"]}`, 200, "", ""},
 		{"channels.create: taken", "POST", "/api/v1/channels.create", "bob", `{"name":"general"}`, 400, "error-duplicate-channel-name", ""},
 		{"groups.create: ok", "POST", "/api/v1/groups.create", "bob", `{"name":"grp"}`, 200, "", ""},
@@ -204,9 +208,6 @@ func TestOperations(t *testing.T) {
 		{"rooms.info: unknown", "GET", "/api/v1/rooms.info?roomId=nowhere", "alice", ``, 400, "error-room-not-found", ""},
 		{"subscriptions.getOne: banned", "GET", "/api/v1/subscriptions.getOne?roomId=ProjectX", "carol", ``, 200, "", ""},
 		{"subscriptions.getOne: none", "GET", "/api/v1/subscriptions.getOne?roomId=ProjectX", "bob", ``, 200, "", ""},
-		// routing
-		{"unknown path", "GET", "/api/v1/nothing", "", ``, 404, "-", "Not found"},
-		{"wrong method", "GET", "/api/v1/useInviteToken", "bob", ``, 404, "-", "Not found"},
 	} {
 		t.Run(tc.name, tc.run)
 	}

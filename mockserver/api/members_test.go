@@ -27,7 +27,7 @@ func TestMembershipOperations(t *testing.T) {
 		{"addModerator: already", "POST", "/api/v1/groups.addModerator", admin, `{"roomId":"ProjectX","userId":"alice"}`, 400, "error-user-already-moderator", "User is already a moderator [error-user-already-moderator]"},
 		{"addModerator: a moderator may not", "POST", "/api/v1/groups.addModerator", "alice", `{"roomId":"ProjectX","userId":"alice"}`, 400, "error-not-allowed", "Not allowed [error-not-allowed]"},
 		{"addOwner: not logged in", "POST", "/api/v1/channels.addOwner", "", `{"roomId":"GENERAL","userId":"bob"}`, 401, "-", "You must be logged in to do this."},
-		{"addOwner: an object is not a string (the mock's)", "POST", "/api/v1/channels.addOwner", admin, `{"roomId":"GENERAL","userId":{}}`, 400, "invalid-params", "must be string"},
+		{"addOwner: an object is not a string (the mock's)", "POST", "/api/v1/channels.addOwner", admin, `{"roomId":"GENERAL","userId":{}}`, 400, "invalid-params", "The request body cannot be read: json: cannot unmarshal object into Go struct field roomUserBody.userId of type string [invalid-params]"},
 		{"addOwner: ok", "POST", "/api/v1/groups.addOwner", admin, `{"roomId":"ProjectX","userId":"alice"}`, 200, "", ""},
 		{"addLeader: ok", "POST", "/api/v1/groups.addLeader", admin, `{"roomId":"ProjectX","userId":"alice"}`, 200, "", ""},
 		{"removeOwner: last owner", "POST", "/api/v1/groups.removeOwner", admin, `{"roomId":"ProjectX","userId":"` + admin + `"}`, 400, "error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one. [error-remove-last-owner]"},
@@ -94,16 +94,16 @@ func TestValidateParamsMessagesJoinWithNewlineSpace(t *testing.T) {
 		{Rule: "required", Message: "must have required property 'userId'"},
 		{Rule: "oneOf", Message: "must match exactly one schema in oneOf"},
 	}}
-	got := invalidParams(ve, &spec.Route{ValidateParams: true})
+	got := invalidParams(&spec.Route{Validate: spec.ValidateParams}, ve)
 	want := `{"error":"must have required property 'userId'\n must match exactly one schema in oneOf [invalid-params]","errorType":"invalid-params","success":false}`
 	if got.status != http.StatusBadRequest || string(got.body) != want {
 		t.Errorf("%d %s\nwant %s", got.status, got.body, want)
 	}
-	// A typed route joins with a bare newline and adds no code; its query errors are
+	// A typed route joins the same way and adds no code; its query errors are
 	// error-invalid-params.
 	ve.In = "query"
-	typed := invalidParams(ve, &spec.Route{})
-	if want := `{"error":"must have required property 'userId'\nmust match exactly one schema in oneOf","errorType":"error-invalid-params","success":false}`; string(typed.body) != want {
+	typed := invalidParams(&spec.Route{Validate: spec.ValidateRouter}, ve)
+	if want := `{"error":"must have required property 'userId'\n must match exactly one schema in oneOf","errorType":"error-invalid-params","success":false}`; string(typed.body) != want {
 		t.Errorf("%s\nwant %s", typed.body, want)
 	}
 }

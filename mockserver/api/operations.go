@@ -2,7 +2,8 @@ package api
 
 import (
 	"encoding/json"
-	"strconv"
+	"math"
+	"strings"
 
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
@@ -92,13 +93,24 @@ func validateInviteToken(w *world.World, c *call) (any, error) {
 }
 
 func findOrCreateInvite(w *world.World, c *call) (any, error) {
+	// days and maxUses are JavaScript numbers: any integer passes the schema (1e300 too), and
+	// the rule refuses what is not in its lists, in its own order.
 	var b struct {
-		Rid     string `json:"rid"`
-		Days    int    `json:"days"`
-		MaxUses int    `json:"maxUses"`
+		Rid     string  `json:"rid"`
+		Days    float64 `json:"days"`
+		MaxUses float64 `json:"maxUses"`
 	}
 	c.decode(&b)
-	return w.FindOrCreateInvite(c.userID, b.Rid, b.Days, b.MaxUses)
+	return w.FindOrCreateInvite(c.userID, b.Rid, smallInt(b.Days), smallInt(b.MaxUses))
+}
+
+// smallInt is n as an int when it is a whole number of at most a million, else -1: a value
+// no rule accepts (findOrCreateInvite's lists hold 0 to 100).
+func smallInt(n float64) int {
+	if n != math.Trunc(n) || n < -1e6 || n > 1e6 {
+		return -1
+	}
+	return int(n)
 }
 
 func listInvites(w *world.World, c *call) (any, error) {
@@ -146,18 +158,76 @@ func bannedUsers(w *world.World, c *call) (any, error) {
 	return map[string]any{"bannedUsers": m.Members, "count": m.Count, "offset": m.Offset, "total": m.Total}, nil
 }
 
-// query returns a query parameter.
-func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
+// query returns a query parameter as the route's handler reads it: a string as it is, a number
+// (coerced by the route's query schema) in JavaScript's notation, anything else (an array or
+// object qs built, null) as "".
+func (c *call) query(name string) string {
+	if c.queryValues == nil {
+		c.queryValues = map[string]json.RawMessage{}
+		_ = json.Unmarshal(c.queryParams, &c.queryValues) // the validator wrote a JSON object
+	}
+	raw := c.queryValues[name]
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return s
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw)
+	}
+	return ""
+}
 
-// page reads count and offset (validated integers).
+// page reads count and offset as getPaginationItems does: parseInt of their text; a count sent
+// as 0 (or that parses to nothing) is "unlimited", an absent or null one the default.
 func (c *call) page() world.Page {
-	count, _ := strconv.Atoi(c.query("count"))
-	offset, _ := strconv.Atoi(c.query("offset"))
-	return world.Page{Count: count, Offset: offset}
+	p := world.Page{Count: jsParseInt(c.query("count")), Offset: jsParseInt(c.query("offset"))}
+	if c.has("count") && !c.isNull("count") && p.Count == 0 {
+		p.Unlimited = true
+	}
+	return p
+}
+
+// isNull reports whether the query parameter is JSON null (a nullable schema coerced "" to null).
+func (c *call) isNull(name string) bool {
+	c.query(name)
+	return string(c.queryValues[name]) == "null"
+}
+
+// jsParseInt is JavaScript's parseInt(s, 10) for the pagination parameters: leading white space
+// and an optional sign, then as many decimal digits as there are ("1e1" is 1, "7.9" is 7);
+// no digits (NaN) counts as 0, as `parseInt(…) || 0` would.
+func jsParseInt(s string) int {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if n > (1<<31)/10 {
+			break
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// has reports whether the query carries the parameter (`'roomId' in this.queryParams`).
+func (c *call) has(name string) bool {
+	c.query(name) // decodes the query once
+	_, ok := c.queryValues[name]
+	return ok
 }
 
 func (c *call) roomInQuery() world.RoomSelector {
-	return world.RoomSelector{ID: c.query("roomId"), Name: c.query("roomName")}
+	return world.RoomSelector{ID: c.query("roomId"), Name: c.query("roomName"), HasID: c.has("roomId"), HasName: c.has("roomName")}
 }
 
 func roomInfo(w *world.World, c *call) (any, error) {
@@ -166,23 +236,52 @@ func roomInfo(w *world.World, c *call) (any, error) {
 }
 
 func subscriptionGetOne(w *world.World, c *call) (any, error) {
-	return map[string]any{"subscription": w.Subscription(c.userID, c.query("roomId"))}, nil
+	roomID := c.query("roomId")
+	if roomID == "" { // spec/SOURCES.md subscriptionsGetOne #2
+		return nil, &world.Error{Reason: "The 'roomId' param is required", Plain: true}
+	}
+	return map[string]any{"subscription": w.Subscription(c.userID, roomID)}, nil
 }
 
-// roomRefBody is {roomId|roomName, userId|username}.
+// sent is a body string whose presence matters ('roomId' in this.bodyParams): null and "" are
+// sent, an absent key is not.
+type sent struct {
+	Set   bool
+	Value string
+}
+
+// UnmarshalJSON records that the key was there; null is the empty string.
+func (s *sent) UnmarshalJSON(data []byte) error {
+	s.Set = true
+	if string(data) == "null" {
+		return nil
+	}
+	return json.Unmarshal(data, &s.Value)
+}
+
+// roomRefBody is {roomId|roomName, userId|username|user, userIds|usernames}.
 type roomRefBody struct {
-	RoomID   string `json:"roomId"`
-	RoomName string `json:"roomName"`
-	UserID   string `json:"userId"`
-	Username string `json:"username"`
+	RoomID    sent     `json:"roomId"`
+	RoomName  sent     `json:"roomName"`
+	UserID    string   `json:"userId"`
+	Username  string   `json:"username"`
+	User      string   `json:"user"`
+	UserIDs   []string `json:"userIds"`
+	Usernames []string `json:"usernames"`
 }
 
 func (b roomRefBody) room() world.RoomSelector {
-	return world.RoomSelector{ID: b.RoomID, Name: b.RoomName}
+	return world.RoomSelector{ID: b.RoomID.Value, Name: b.RoomName.Value, HasID: b.RoomID.Set, HasName: b.RoomName.Set}
 }
 
+// user is the user the body names; `user` is a username, read after userId and username as
+// getUserFromParams and getUserListFromParams read it.
 func (b roomRefBody) user() world.UserSelector {
-	return world.UserSelector{ID: b.UserID, Username: b.Username}
+	sel := world.UserSelector{ID: b.UserID, Username: b.Username, IDs: b.UserIDs, Usernames: b.Usernames}
+	if strings.TrimSpace(sel.ID) == "" && strings.TrimSpace(sel.Username) == "" && b.User != "" {
+		sel.Username = b.User
+	}
+	return sel
 }
 
 // createRoom serves channels.create and groups.create; key is the answer's room key.
@@ -261,16 +360,40 @@ func usersDelete(w *world.World, c *call) (any, error) {
 	return struct{}{}, w.DeleteUser(c.userID, b.user())
 }
 
+// login is ApiClass's login route (_initAuth): no schema; loginCompatibility turns
+// {user|username|email, password[, code]} into Meteor's login options, and Meteor's login
+// handlers answer the rest (spec/SOURCES.md login).
 func login(w *world.World, c *call) (any, error) {
 	var b struct {
-		User     string          `json:"user"`
+		User     *string         `json:"user"`
 		Username string          `json:"username"`
 		Email    string          `json:"email"`
 		Password json.RawMessage `json:"password"`
 		Resume   string          `json:"resume"`
 	}
+	var keys map[string]json.RawMessage
+	c.decode(&keys)
 	c.decode(&b)
-	cred := world.Credentials{User: b.User, Username: b.Username, Email: b.Email, Resume: b.Resume}
+	if b.Resume != "" { // Meteor's resume handler
+		s, err := w.Login(world.Credentials{Resume: b.Resume})
+		return map[string]any{"status": "success", "data": s}, err
+	}
+	if len(b.Password) == 0 || string(b.Password) == "null" {
+		// loginCompatibility hands the body on untouched; no login handler takes it.
+		return nil, loginError("400", "Unrecognized options for login request") // spec/SOURCES.md login #2
+	}
+	for k := range keys {
+		switch k {
+		case "user", "username", "email", "password", "code":
+		default:
+			// Untouched too, and the password handler's check() refuses the shape [inferred].
+			return nil, loginError("400", "Match failed") // spec/SOURCES.md login #3
+		}
+	}
+	cred := world.Credentials{Username: b.Username, Email: b.Email}
+	if b.User != nil {
+		cred.User = *b.User
+	}
 	if err := json.Unmarshal(b.Password, &cred.Password); err != nil {
 		var digest struct {
 			Digest string `json:"digest"`
@@ -282,6 +405,11 @@ func login(w *world.World, c *call) (any, error) {
 	return map[string]any{"status": "success", "data": s}, err
 }
 
+// loginError is the login route's 401: Meteor's error code and reason in the pre-9.0 shape.
+func loginError(code, reason string) *world.Error {
+	return &world.Error{Code: code, Reason: reason, Legacy: true, Status: 401}
+}
+
 func logout(w *world.World, c *call) (any, error) {
 	err := w.Logout(c.userID, c.token)
 	return map[string]any{"status": "success", "data": map[string]string{"message": "You've been logged out!"}}, err
@@ -289,6 +417,4 @@ func logout(w *world.World, c *call) (any, error) {
 
 func me(w *world.World, c *call) (any, error) { return w.Me(c.userID) }
 
-func info(w *world.World, _ *call) (any, error) {
-	return map[string]string{"version": w.Info()}, nil
-}
+func info(w *world.World, c *call) (any, error) { return w.ServerInfo(c.userID), nil }

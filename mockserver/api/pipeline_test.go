@@ -160,7 +160,6 @@ func TestExactBodies(t *testing.T) {
 	h, _ := newHandler(t)
 	for _, c := range []struct{ path, body string }{
 		{"/api/v1/validateInviteToken", `{"valid":true,"success":true}`},
-		{"/api/v1/nowhere", `{"error":"Not found","success":false}`},
 	} {
 		for run := range 2 {
 			rec := httptest.NewRecorder()
@@ -170,6 +169,19 @@ func TestExactBodies(t *testing.T) {
 			if got := rec.Body.String(); got != c.body {
 				t.Errorf("%s run %d: %s, want %s", c.path, run, got, c.body)
 			}
+		}
+	}
+}
+
+// A path or a method no route has gets the Hono router's own 404, a text, whatever the body.
+func TestUnroutedRequestsGetTheRoutersText404(t *testing.T) {
+	h, _ := newHandler(t)
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/v1/nothing"}, {"GET", "/api/v1/useInviteToken"}, {"PUT", "/api/info"}, {"POST", "/api/v2/useInviteToken"},
+	} {
+		rec := send(h, c.method, c.path, "bob", `{"token":"PrjXok"}`, nil)
+		if rec.Code != 404 || rec.Body.String() != "404 Not Found" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+			t.Errorf("%s %s: %d %q %v", c.method, c.path, rec.Code, rec.Body, rec.Header())
 		}
 	}
 }

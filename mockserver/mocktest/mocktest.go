@@ -166,6 +166,31 @@ type SandboxOptions struct {
 	Latency time.Duration
 	// Empty starts the sandbox with only the admin user instead of the fixtures.
 	Empty bool
+	// RateLimit, when set, turns on Rocket.Chat's REST rate limiter in the sandbox (off by
+	// default, as under TEST_MODE).
+	RateLimit *RateLimit
+	// CORSOrigin, when set, turns on CORS for the sandbox's Rocket.Chat API with this
+	// API_CORS_Origin ("*" or a comma-separated list of origins).
+	CORSOrigin string
+}
+
+// RateLimit is Rocket.Chat's rate limiter setting: Calls per Interval per client address and
+// /api/v1 route; zero values are Rocket.Chat's defaults (10 calls, 1 minute). The window runs on
+// the world's clock, so Advance ends it.
+type RateLimit struct {
+	Calls    int
+	Interval time.Duration
+}
+
+func (r RateLimit) body() map[string]any {
+	b := map[string]any{"enabled": true}
+	if r.Calls != 0 {
+		b["calls"] = r.Calls
+	}
+	if r.Interval != 0 {
+		b["interval"] = r.Interval.String()
+	}
+	return b
 }
 
 // Sandbox is an isolated world on a Mock: its own users, rooms, invites, clock, settings and
@@ -185,7 +210,13 @@ func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 	if id == "" {
 		id = sandboxIDFor(t.Name())
 	}
-	req := map[string]string{}
+		req := map[string]any{}
+	if opts.RateLimit != nil {
+		req["rateLimiter"] = opts.RateLimit.body()
+	}
+	if opts.CORSOrigin != "" {
+		req["cors"] = map[string]any{"enabled": true, "origin": opts.CORSOrigin}
+	}
 	if opts.Emulate != "" {
 		req["emulate"] = opts.Emulate
 	}
@@ -276,6 +307,29 @@ func (w *World) Advance(t testing.TB, d time.Duration) {
 func (w *World) Freeze(t testing.TB, at time.Time) {
 	t.Helper()
 	w.control(t, http.MethodPut, "/_mock/clock", w.sandbox, map[string]string{"freeze": at.Format(time.RFC3339Nano)}, nil)
+}
+
+// SetRateLimit turns the world's rate limiter on with r (its counters start afresh).
+func (w *World) SetRateLimit(t testing.TB, r RateLimit) {
+	t.Helper()
+	w.control(t, http.MethodPut, "/_mock/settings", w.sandbox, map[string]any{"rateLimiter": r.body()}, nil)
+}
+
+// RemoveRateLimit turns the world's rate limiter off, as under TEST_MODE.
+func (w *World) RemoveRateLimit(t testing.TB) {
+	t.Helper()
+	w.control(t, http.MethodPut, "/_mock/settings", w.sandbox, map[string]any{"rateLimiter": map[string]bool{"enabled": false}}, nil)
+}
+
+// SetCORS turns CORS on for the world's Rocket.Chat API with API_CORS_Origin origin ("*" or a
+// comma-separated list), or off when origin is "".
+func (w *World) SetCORS(t testing.TB, origin string) {
+	t.Helper()
+	cors := map[string]any{"enabled": origin != ""}
+	if origin != "" {
+		cors["origin"] = origin
+	}
+	w.control(t, http.MethodPut, "/_mock/settings", w.sandbox, map[string]any{"cors": cors}, nil)
 }
 
 // Resume puts the world's clock back to real time.

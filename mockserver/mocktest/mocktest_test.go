@@ -238,3 +238,45 @@ func TestPackageDocLeadsWithTheRunnableExample(t *testing.T) {
 		t.Errorf("the package doc's first code block is not Example's body:\n%v\nwant:\n%s", first, want)
 	}
 }
+
+func TestSandboxRateLimitAndCORS(t *testing.T) {
+	m := mocktest.Start(t)
+	sb := m.NewSandbox(t, mocktest.SandboxOptions{RateLimit: &mocktest.RateLimit{Calls: 1, Interval: time.Minute}, CORSOrigin: "http://localhost:5173"})
+	bob := sb.Session("bob", "bob-token")
+	call := func(origin string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, sb.URL+"/api/v1/me", nil)
+		req.Header.Set("X-User-Id", bob.UserID)
+		req.Header.Set("X-Auth-Token", bob.AuthToken)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		res, err := m.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		return res
+	}
+	if res := call("http://localhost:5173"); res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" {
+		t.Fatalf("first call %d %v", res.StatusCode, res.Header)
+	}
+	if res := call(""); res.StatusCode != 429 {
+		t.Fatalf("second call %d, want 429", res.StatusCode)
+	}
+	sb.Advance(t, time.Minute+time.Second)
+	if res := call(""); res.StatusCode != 200 {
+		t.Fatalf("after the window %d", res.StatusCode)
+	}
+	sb.RemoveRateLimit(t)
+	sb.SetCORS(t, "")
+	for range 3 {
+		if res := call("http://elsewhere.example"); res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("limiter and CORS off: %d %v", res.StatusCode, res.Header)
+		}
+	}
+	// The default world is untouched.
+	if res, err := m.Client().Get(m.URL + "/api/info"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("default world: %v", err)
+	}
+}

@@ -19,9 +19,9 @@ type Credentials struct {
 
 // Session is login's `data`: the user id, a fresh auth token and the user.
 type Session struct {
-	UserID    string   `json:"userId"`
-	AuthToken string   `json:"authToken"`
-	Me        UserInfo `json:"me"`
+	UserID    string `json:"userId"`
+	AuthToken string `json:"authToken"`
+	Me        Me     `json:"me"`
 }
 
 // errLogin is a failed login: 401 in the legacy shape {status:"error", error, message}.
@@ -54,14 +54,14 @@ func (w *World) Login(c Credentials) (*Session, error) {
 	}
 	token := w.randomString(43, secretAlphabet)
 	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
-	return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
+	return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 }
 
 // resume is Meteor's resume login. An unknown token answers Meteor's 403 "You've been logged
 // out by the server. Please log in again." [inferred]
 func (w *World) resume(token string) (*Session, error) {
 	if u := w.tokenOwner(hashLoginToken(token)); u != nil {
-		return &Session{UserID: u.ID, AuthToken: token, Me: u.info()}, nil
+		return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 	}
 	return nil, errLogin("403", "You've been logged out by the server. Please log in again.")
 }
@@ -125,18 +125,6 @@ func (w *World) Logout(userID, token string) error {
 	}
 	w.removeLoginToken(u, hashLoginToken(token))
 	return nil
-}
-
-// Me returns the caller's public user document.
-func (w *World) Me(userID string) (*UserInfo, error) {
-	w.lock()
-	defer w.unlock()
-	u := w.users.get(userID)
-	if u == nil {
-		return nil, ErrNotLoggedIn()
-	}
-	info := u.info()
-	return &info, nil
 }
 
 // info is the public view of u. A user with a login token counts as online. [inferred]

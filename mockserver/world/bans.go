@@ -12,7 +12,7 @@ var roomRoles = []string{"owner", "moderator", "leader"}
 // with their plain Error messages (server/lib/banUserFromRoom.ts, unbanUserFromRoom.ts): permission and room, caller, access, target.
 func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 	r := w.rooms.get(rid)
-	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) {
+	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) { // spec/SOURCES.md roomsBanUser #6
 		return nil, plain("Not allowed")
 	}
 	if w.users.get(uid) == nil {
@@ -32,9 +32,9 @@ func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 func (w *World) Ban(uid, rid string, target UserSelector) error {
 	w.lock()
 	defer w.unlock()
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	r, err := w.checkBanAction(uid, rid, u)
 	if err != nil {
@@ -76,9 +76,9 @@ func (w *World) ownerCount(rid string) int {
 func (w *World) Unban(uid, rid string, target UserSelector) error {
 	w.lock()
 	defer w.unlock()
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	if _, err := w.checkBanAction(uid, rid, u); err != nil {
 		return err
@@ -97,7 +97,7 @@ func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	defer w.unlock()
 	r := w.rooms.get(rid)
 	if r == nil || !w.canAccess(r, uid) {
-		return nil, &Error{Reason: "unauthorized", Plain: true, Status: 401}
+		return nil, ErrUnauthorized()
 	}
 	var list []Member
 	for _, s := range w.roomSubsOf(rid) {

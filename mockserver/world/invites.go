@@ -23,14 +23,14 @@ type UseInvite struct {
 func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	w.lock()
 	defer w.unlock()
-	if token == "" {
+	if token == "" { // spec/SOURCES.md useInviteToken #4
 		return nil, errInvalidToken("useInviteToken")
 	}
 	inv, room, err := w.validateInviteToken(token)
 	if err != nil {
 		return nil, err
 	}
-	if !memberActionAllowed(room) {
+	if !memberActionAllowed(room) { // spec/SOURCES.md useInviteToken #10
 		return nil, coded("error-room-type-not-allowed", "Can't join room of this type via invite", field("useInviteToken", "token"))
 	}
 	u := w.users.get(uid)
@@ -38,7 +38,7 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 		return nil, coded("error-invalid-user", "The user is invalid", field("useInviteToken", "userId"))
 	}
 	sub := w.sub(room.ID, uid)
-	if sub != nil && sub.Banned() && w.checksBansOnInvite() {
+	if sub != nil && sub.Banned() && w.checksBansOnInvite() { // spec/SOURCES.md useInviteToken #12
 		return nil, errUserIsBanned("useInviteToken")
 	}
 	now := dateOf(w.clock.Now())
@@ -71,14 +71,14 @@ func (w *World) ValidateInviteToken(token string) bool {
 // validateInviteToken is Rocket.Chat's validateInviteToken. Callers hold w.mutex.
 func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 	inv := w.invites.get(token)
-	if token == "" || inv == nil {
+	if token == "" || inv == nil { // spec/SOURCES.md useInviteToken #5
 		return nil, nil, errInvalidToken("validateInviteToken")
 	}
 	room := w.rooms.get(inv.Rid)
 	if room == nil {
 		return nil, nil, coded("error-invalid-room", "The invite token is invalid.", field("validateInviteToken", "rid"))
 	}
-	if inv.Expires != nil && !inv.Expires.Time().After(w.clock.Now()) {
+	if inv.Expires != nil && !inv.Expires.Time().After(w.clock.Now()) { // spec/SOURCES.md useInviteToken #8
 		return nil, nil, errInviteExpired("expires")
 	}
 	if inv.MaxUses > 0 && inv.Uses >= inv.MaxUses {
@@ -98,7 +98,7 @@ func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite,
 	if rid == "" {
 		return nil, coded("error-the-field-is-required", "The field rid is required", field(m, "rid"))
 	}
-	if !w.can(uid, "create-invite-links", rid) {
+	if !w.can(uid, "create-invite-links", rid) { // spec/SOURCES.md findOrCreateInvite #4
 		return nil, errNotAuthorized()
 	}
 	room := w.rooms.get(rid)
@@ -108,7 +108,7 @@ func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite,
 	if !memberActionAllowed(room) {
 		return nil, coded("error-room-type-not-allowed", "Cannot create invite links for this room type", method(m))
 	}
-	if !slices.Contains(validDays, days) {
+	if !slices.Contains(validDays, days) { // spec/SOURCES.md findOrCreateInvite #9
 		return nil, coded("invalid-number-of-days", "Invite should expire in 1, 7, 15 or 30 days, or send 0 to never expire.", nil)
 	}
 	if !slices.Contains(validMaxUses, maxUses) {

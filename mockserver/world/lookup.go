@@ -7,10 +7,7 @@ import "fmt"
 // needs access, and how they word an archived room.
 
 // noRoomParam is the helpers' guard: neither roomId nor roomName sent, or both sent empty.
-func noRoomParam(sel RoomSelector) bool {
-	hasID, hasName := sel.HasID || sel.ID != "", sel.HasName || sel.Name != ""
-	return (!hasID && !hasName) || (hasID && sel.ID == "" && hasName && sel.Name == "")
-}
+func noRoomParam(sel RoomSelector) bool { return !sel.given() }
 
 func errRoomArchived(what, name string) *Error {
 	return coded("error-room-archived", fmt.Sprintf("The %s, %s, is archived", what, name), nil)

@@ -30,7 +30,8 @@ var operations = map[string]string{
 	"RoomInfo": "reads", "RoomMembers": "reads", "SendInvitationEmail": "reads",
 	"Subscription": "reads", "Sync": "no data", "ValidateInviteToken": "reads", "Version": "no data",
 	"RoomOf": "reads", "RoomRoles": "reads", "RoomsSince": "reads", "SubscriptionsSince": "reads",
-	"UserInfo": "reads",
+	"UserInfo": "reads", "ServerInfo": "reads", "CheckRateLimit": "reads", "Settings": "no data",
+	"SetSettings": "no data",
 
 	"Ban": "writes", "CreateRoom": "writes", "CreateUser": "writes", "DeleteRoom": "writes",
 	"DeleteUser": "writes", "FindOrCreateInvite": "writes", "Import": "writes",

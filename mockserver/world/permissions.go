@@ -19,6 +19,9 @@ var permissions = map[string][]string{
 	"add-user-to-any-c-room":  {"admin"},
 	"add-user-to-any-p-room":  {},
 	"view-c-room":             {"admin", "user", "bot", "app", "anonymous"},
+	"api-bypass-rate-limit":   {"admin", "bot", "app"},
+	"view-statistics":         {"admin"},
+	"assign-admin-role":       {"admin"},
 
 	// Room roles, membership, direct messages and user info.
 	"set-owner":                 {"admin", "owner"},

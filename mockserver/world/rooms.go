@@ -33,25 +33,38 @@ type RoomSelector struct {
 	HasName bool
 }
 
-// byID reports whether the room is looked up by _id ('roomId' in params).
-func (s RoomSelector) byID() bool { return s.HasID || s.ID != "" }
+// hasID and hasName say that the key was sent ('roomId' in params).
+func (s RoomSelector) hasID() bool   { return s.HasID || s.ID != "" }
+func (s RoomSelector) hasName() bool { return s.HasName || s.Name != "" }
 
-// byName reports whether the room is looked up by name (no roomId, 'roomName' in params).
-func (s RoomSelector) byName() bool { return !s.byID() && (s.HasName || s.Name != "") }
-
-// UserSelector names a user by userId, username or user (getUserFromParams' keys, in that
-// order of precedence).
-type UserSelector struct {
-	ID       string
-	Username string
-	User     string // the `user` key: a username, like Username
+// given is the lookups' first check: neither key, or both keys and both empty, is "not
+// provided" (spec/SOURCES.md roomsInfo #1).
+func (s RoomSelector) given() bool {
+	if !s.hasID() && !s.hasName() {
+		return false
+	}
+	return !(s.hasID() && s.ID == "" && s.hasName() && s.Name == "")
 }
 
-// Page selects a slice of a list: Count 0 means the default of 50; at most 100. [inferred:
-// API_Default_Count / API_Upper_Count_Limit defaults]
+// UserSelector names a user by userId, username or user (getUserFromParams' keys, in that
+// order of precedence). IDs and Usernames are the lists getUserListFromParams also takes
+// (channels.invite, groups.invite).
+type UserSelector struct {
+	ID        string
+	Username  string
+	User      string // the `user` key: a username, like Username
+	IDs       []string
+	Usernames []string
+}
+
+// Page selects a slice of a list as getPaginationItems does (helpers/getPaginationItems.ts):
+// Count 0 means API_Default_Count, 50; at most API_Upper_Count_Limit, 100; Unlimited is a count
+// of 0 sent by the client, which API_Allow_Infinite_Count (on by default [inferred]) turns
+// into no limit. spec/SOURCES.md "Pagination"
 type Page struct {
-	Offset int
-	Count  int
+	Offset    int
+	Count     int
+	Unlimited bool
 }
 
 // Members is a page of room members (or banned users).
@@ -64,10 +77,17 @@ type Members struct {
 
 func (p Page) apply(list []Member) Members {
 	count := p.Count
-	if count <= 0 {
+	switch {
+	case p.Unlimited:
+		count = len(list)
+	case count < 0:
+		count = -count // MongoDB takes a negative limit as its absolute value [inferred]
+	case count == 0:
 		count = 50
 	}
-	count = min(count, 100)
+	if !p.Unlimited {
+		count = min(count, 100)
+	}
 	offset := min(max(p.Offset, 0), len(list))
 	end := min(offset+count, len(list))
 	page := append([]Member{}, list[offset:end]...)
@@ -87,9 +107,9 @@ func (w *World) userByParams(sel UserSelector) *User {
 // Rooms.findOneByName(roomName) when roomName was, else nothing.
 func (w *World) roomBySelector(sel RoomSelector) *Room {
 	switch {
-	case sel.byID():
+	case sel.hasID():
 		return w.rooms.get(sel.ID)
-	case sel.byName():
+	case sel.hasName(): // roomId wins when both are sent
 		for r := range w.rooms.values() {
 			if r.Name != "" && r.Name == sel.Name { // {name: ""} matches no room without a name
 				return r
@@ -142,10 +162,15 @@ type NewRoom struct {
 func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	w.lock()
 	defer w.unlock()
-	if !w.can(uid, "create-"+k.T, "") {
+	// channels.create (createChannelValidator) and groups.create word these differently.
+	switch {
+	case !w.can(uid, "create-"+k.T, "") && k.T == "p": // spec/SOURCES.md groupsCreate #2
+		return nil, ErrUnauthorized()
+	case !w.can(uid, "create-"+k.T, ""): // spec/SOURCES.md channelsCreate #1
 		return nil, ErrForbidden("unauthorized")
-	}
-	if n.Name == "" {
+	case n.Name == "" && k.T == "p": // spec/SOURCES.md groupsCreate #3
+		return nil, plain(`Body param "name" is required`)
+	case n.Name == "":
 		return nil, plain(`Param "name" is required`)
 	}
 	details := map[string]any{"function": "RocketChat.createRoom", "channel_name": n.Name}
@@ -203,8 +228,11 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	if err != nil {
 		return nil, err
 	}
-	u := w.userByParams(target)
-	if u == nil {
+	users, err := w.usersFromList(target)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 { // spec/SOURCES.md channelsInvite #3
 		// API.v1.failure('invalid-user-invite-list', 'Cannot invite if no users are provided')
 		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true}
 	}
@@ -213,13 +241,53 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	if !(joined && w.can(uid, "add-user-to-joined-room", r.ID)) && !w.can(uid, "add-user-to-any-"+r.T+"-room", "") {
 		return nil, errNotAllowed("addUsersToRoom")
 	}
-	switch s := w.sub(r.ID, u.ID); {
-	case s == nil:
-		w.join(r, u, nil, dateOf(w.clock.Now()))
-	case s.Banned():
-		return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+	for _, u := range users { // addUsersToRoom refuses a banned target before adding anyone
+		if s := w.sub(r.ID, u.ID); s != nil && s.Banned() {
+			return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+		}
+	}
+	for _, u := range users {
+		if w.sub(r.ID, u.ID) == nil {
+			w.join(r, u, nil, dateOf(w.clock.Now()))
+		}
 	}
 	return r.clone(), nil
+}
+
+// usersFromList is getUserListFromParams (helpers/getUserFromParams.ts): the list userIds, else
+// usernames, plus the sole userId, else username; empty entries dropped, duplicates once; none
+// at all is error-users-params-not-provided; by ids when userIds or userId is given, else by
+// usernames ignoring case; unknown entries are left out. spec/SOURCES.md channelsInvite #3
+func (w *World) usersFromList(sel UserSelector) ([]*User, error) {
+	list := sel.IDs
+	if list == nil {
+		list = sel.Usernames
+	}
+	sole := sel.ID
+	if sole == "" {
+		sole = sel.Username
+	}
+	var names []string
+	for _, n := range append(slices.Clone(list), sole) {
+		if n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, coded("error-users-params-not-provided", `Please provide "userId" or "username" or "userIds" or "usernames" as param`, nil)
+	}
+	byID := sel.IDs != nil || sel.ID != ""
+	var users []*User
+	for _, n := range names {
+		u := w.userByUsername(n)
+		if byID {
+			u = w.users.get(n)
+		}
+		if u != nil && !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	return users, nil
 }
 
 // JoinChannel is channels.join: a banned user cannot access the room and gets
@@ -231,7 +299,7 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !w.canAccess(r, uid) {
+	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsJoin #3
 		return nil, errNotAllowed("joinRoom")
 	}
 	if w.sub(r.ID, uid) == nil {
@@ -263,14 +331,14 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 	return &m, nil
 }
 
-// RoomInfo is rooms.info (findRoomByIdOrName, archived rooms allowed): no room parameter is
-// error-roomid-param-not-provided, an unknown room error-room-not-found, and a room the caller
-// cannot access API.v1.failure('not-allowed', 'Not Allowed'):
-// {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
+// RoomInfo is rooms.info (findRoomByIdOrName with checkedArchived: no room parameter is
+// error-roomid-param-not-provided, an unknown room error-room-not-found, an archived room
+// error-room-archived), then a room the caller cannot access API.v1.failure('not-allowed',
+// 'Not Allowed'): {"success":false,"error":"not-allowed","errorType":"Not Allowed"}.
 func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.lock()
 	defer w.unlock()
-	r, err := w.roomByIdOrName(sel, false)
+	r, err := w.roomByIdOrName(sel, true) // spec/SOURCES.md roomsInfo #1-#3
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package world
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -49,12 +48,14 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	}
 	w.lock()
 	defer w.unlock()
-	if !w.can(uid, "create-user", "") {
-		return nil, errPermissionsRequired()
-	}
+	// validateUserData checks the permission itself: 400, not the 403 of permissionsRequired.
 	switch {
+	case !w.can(uid, "create-user", ""): // spec/SOURCES.md usersCreate #3
+		return nil, coded("error-action-not-allowed", "Adding user is not allowed", map[string]any{"method": m, "action": "Adding_user"})
 	case slices.ContainsFunc(n.Roles, func(r string) bool { return !slices.Contains(defaultRoles, r) }):
 		return nil, coded("error-action-not-allowed", "The field Roles consist invalid role id", map[string]any{"method": m, "action": "Assign_role"})
+	case slices.Contains(n.Roles, "admin") && !w.can(uid, "assign-admin-role", ""): // spec/SOURCES.md usersCreate #5
+		return nil, coded("error-action-not-allowed", "Assigning admin is not allowed", map[string]any{"method": m, "action": "Assign_admin"})
 	case blank(n.Name):
 		return nil, required("Name")
 	case blank(n.Username):
@@ -64,6 +65,9 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 			map[string]any{"method": m, "input": n.Username, "field": "Username"})
 	case n.Password == "" && !n.SetRandomPassword:
 		return nil, required("Password")
+	case blockedUsername(n.Username): // spec/SOURCES.md usersCreate #10
+		return nil, coded("error-blocked-username", htmlEscape.Replace(n.Username)+" is blocked and can't be used!",
+			map[string]any{"method": "checkUsernameAvailability", "field": n.Username})
 	case w.userByUsername(n.Username) != nil:
 		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Username)+" is already in use :(", map[string]any{"method": m, "field": n.Username})
 	case n.Email != "" && w.userByEmail(n.Email) != nil:
@@ -98,12 +102,12 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 func (w *World) DeleteUser(uid string, target UserSelector) error {
 	w.lock()
 	defer w.unlock()
-	if !w.can(uid, "delete-user", "") {
-		return errPermissionsRequired()
+	if !w.can(uid, "delete-user", "") { // spec/SOURCES.md usersDelete #1
+		return ErrUnauthorized()
 	}
-	u := w.userByParams(target)
-	if u == nil {
-		return errInvalidUserParam()
+	u, err := w.userFromParams(target)
+	if err != nil {
+		return err
 	}
 	now := dateOf(w.clock.Now())
 	for _, s := range w.userSubsOf(u.ID) {
@@ -117,10 +121,17 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 	return nil
 }
 
-// Info is /api/info's version: major.minor of the emulated version ("8.4").
-func (w *World) Info() string {
-	w.lockSettings()
-	defer w.unlock()
-	p, _ := parseVersion(w.version)
-	return fmt.Sprintf("%d.%d", p[0], p[1])
+// Info is /api/info's version for anonymous callers: major.minor of the emulated version ("8.4").
+func (w *World) Info() string { return w.ServerInfo("").Version }
+
+// blockedUsername is checkUsernameAvailability's refusal: "all" and "here" (always), the
+// Accounts_BlockedUsernameList (empty on a fresh server) and validateName's
+// Accounts_SystemBlockedUsernameList ("administrator,system,user" [inferred default]), all
+// compared ignoring case.
+func blockedUsername(username string) bool {
+	switch strings.ToLower(strings.TrimSpace(username)) {
+	case "all", "here", "administrator", "system", "user":
+		return true
+	}
+	return false
 }

@@ -64,6 +64,8 @@ type World struct {
 	pending bool      // the data are the fixtures dated at datedAt, not built yet
 	datedAt time.Time // the clock's time when the world was made or last reset
 
+	settings settingsBox // Rocket.Chat settings (rate limiter, CORS) and the limiter's counters; own lock
+
 	recorder  Recorder // nil: changes are not recorded (record.go)
 	seq       uint64   // the Seq of the last recorded Changeset
 	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
@@ -168,11 +170,13 @@ func (w *World) checksBansOnInvite() bool {
 	return p[0] > 8 || (p[0] == 8 && p[1] >= 4)
 }
 
-// Reset puts the world's data back to its fixtures. Fixture invites are dated relative to
+// Reset puts the world's data back to its fixtures and starts the rate limiter's counts afresh
+// (its settings are kept). Fixture invites are dated relative to
 // the clock's now at the reset (createdAt = now - age). The version and the clock are kept:
 // resume the clock first for a reset to real time. The data are built when next needed, or
 // at once when a recorder must receive them.
 func (w *World) Reset() error {
+	w.settings.restartLimiter(w.clock.Now()) // settings kept, counts forgotten
 	w.lockSettings()
 	defer w.unlock()
 	w.replaced = true

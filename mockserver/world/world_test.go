@@ -550,6 +550,11 @@ func TestRooms(t *testing.T) {
 	failure{code: "error-room-not-found"}.check(t, err)
 	_, err = w.InviteToRoom("bob", Group, RoomSelector{ID: "ProjectX"}, UserSelector{Username: "bob"})
 	failure{code: "error-room-not-found"}.check(t, err)
+	_, err = w.InviteToRoom(admin, Channel, RoomSelector{ID: "GENERAL"}, UserSelector{})
+	failure{code: "error-users-params-not-provided"}.check(t, err)
+	if r, err := w.InviteToRoom(admin, Group, RoomSelector{ID: "ProjectX"}, UserSelector{Usernames: []string{"BOB", "ghost", "bob"}}); err != nil || r.UsersCount != 3 {
+		t.Errorf("invite by usernames = %+v, %v", r, err)
+	}
 	_, err = w.InviteToRoom("bob", Channel, RoomSelector{ID: "GENERAL"}, UserSelector{Username: "ghost"})
 	failure{plain: "invalid-user-invite-list"}.check(t, err)
 	_, err = w.InviteToRoom("carol", Channel, RoomSelector{ID: r.ID}, UserSelector{Username: "admin"})
@@ -589,6 +594,12 @@ func TestRoomInfoAndMembers(t *testing.T) {
 	if r, err := w.RoomInfo("bob", RoomSelector{Name: "general"}); err != nil || r.UsersCount != 4 {
 		t.Errorf("GENERAL = %+v, %v", r, err)
 	}
+	if m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Unlimited: true}); err != nil || m.Count != m.Total {
+		t.Errorf("count 0 (API_Allow_Infinite_Count) = %+v, %v", m, err)
+	}
+	if m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Count: -2}); err != nil || m.Count != 2 {
+		t.Errorf("count -2 = %+v, %v", m, err)
+	}
 	m, err := w.RoomMembers("bob", Channel, RoomSelector{ID: "GENERAL"}, Page{Count: 2, Offset: 1})
 	if err != nil || m.Total != 4 || m.Count != 2 || m.Offset != 1 || m.Members[0].Username != "bob" {
 		t.Errorf("members = %+v, %v", m, err)
@@ -607,8 +618,12 @@ func TestRoomInfoAndMembers(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	w := newWorld(t, "")
+	// validateUserData refuses a caller without create-user itself: 400, not 403.
 	_, err := w.CreateUser("alice", NewUser{Username: "dave", Email: "dave@example.com"})
-	failure{plain: "User does not have the permissions required for this action [error-unauthorized]", status: 403}.check(t, err)
+	failure{code: "error-action-not-allowed"}.check(t, err)
+	if e := err.(*Error); e.Reason != "Adding user is not allowed" || e.Details["method"] != "insertOrUpdateUser" || e.Details["action"] != "Adding_user" {
+		t.Errorf("create-user refusal %+v", e)
+	}
 	u, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Name: "Dave", Password: "pw"})
 	if err != nil || !reflect.DeepEqual(u.Roles, []string{"user"}) {
 		t.Fatalf("create = %+v, %v", u, err)
@@ -654,8 +669,17 @@ func TestUsers(t *testing.T) {
 	if _, err := w.Login(Credentials{User: "dave@example.com", Password: "pw"}); err != nil {
 		t.Errorf("new user cannot log in: %v", err)
 	}
-	failure{plain: "User does not have the permissions required for this action [error-unauthorized]", status: 403}.check(t, w.DeleteUser("bob", UserSelector{ID: u.ID}))
+	failure{plain: "unauthorized", status: 401}.check(t, w.DeleteUser("bob", UserSelector{ID: u.ID}))
 	failure{code: "error-invalid-user"}.check(t, w.DeleteUser(admin, UserSelector{Username: "nobody"}))
+	failure{code: "error-user-param-not-provided"}.check(t, w.DeleteUser(admin, UserSelector{Username: "  "}))
+	_, err = w.CreateRoom(admin, Group, NewRoom{})
+	failure{plain: `Body param "name" is required`}.check(t, err)
+	_, err = w.CreateRoom(admin, Channel, NewRoom{})
+	failure{plain: `Param "name" is required`}.check(t, err)
+	for _, reserved := range []string{"here", "ALL", "System", "user", "administrator"} {
+		_, err := w.CreateUser(admin, NewUser{Username: reserved, Email: reserved + "@example.com", Name: "R", Password: "pw"})
+		failure{code: "error-blocked-username"}.check(t, err)
+	}
 	count := room(t, w, "GENERAL").UsersCount
 	if err := w.DeleteUser(admin, UserSelector{Username: "dave"}); err != nil {
 		t.Fatal(err)

@@ -109,6 +109,11 @@ type options struct {
 	stateFile    string
 	// readHeaderTimeout bounds the time a client may take to send a request's headers.
 	readHeaderTimeout time.Duration
+	// rateLimit, rateLimitCalls and rateLimitInterval are --rate-limit and its two knobs.
+	rateLimit         bool
+	rateLimitCalls    int
+	rateLimitInterval time.Duration
+	corsOrigin        string // --cors-origin: CORS on with this API_CORS_Origin
 }
 
 const usageHead = `rcmock serves a mock Rocket.Chat 8.4.0 REST API (invite links, room bans and the
@@ -153,12 +158,17 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
 	o.journalSize = mockserver.DefaultJournalSize
 	fs.Var(positiveIntFlag{&o.journalSize, "requests"}, "journal-size", "`N` requests kept per world in the journal (GET /_mock/requests)")
-	fs.IntVar(&o.maxSandboxes, "max-sandboxes", mockserver.DefaultMaxSandboxes, "sandboxes held at once; opening one more answers 429 error-too-many-sandboxes (an unused sandbox costs about 1 KiB, a used one about as much as the default world)")
+	o.maxSandboxes = mockserver.DefaultMaxSandboxes
+	fs.Var(positiveIntFlag{&o.maxSandboxes, "sandboxes"}, "max-sandboxes", "`N` sandboxes held at once; opening one more answers 429 error-too-many-sandboxes (an unused sandbox costs about 1 KiB, a used one about as much as the default world)")
 	fs.Var(durationFlag{&o.latency, 0, mockserver.MaxLatency, "50ms"}, "latency", "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
 	o.readHeaderTimeout = readHeaderTimeout
 	fs.Var(durationFlag{&o.readHeaderTimeout, time.Nanosecond, 0, "5s"}, "read-header-timeout", "`duration` a client may take to send a request's headers before the connection is closed")
+	fs.Var(boolFlag{&o.rateLimit}, "rate-limit", "turn on Rocket.Chat's REST rate limiter in the default world, as on a production server: 10 calls per minute per client address and /api/v1 route, 429 past it, admins exempt (default off, as under TEST_MODE)")
+	fs.Var(positiveIntFlag{&o.rateLimitCalls, "calls"}, "rate-limit-calls", "`N` calls allowed per window with --rate-limit (default 10, API_Enable_Rate_Limiter_Limit_Calls_Default)")
+	fs.Var(durationFlag{&o.rateLimitInterval, 0, 0, "10s"}, "rate-limit-interval", "the `duration` of the window of --rate-limit, e.g. 10s (default 1m, API_Enable_Rate_Limiter_Limit_Time_Default)")
+	fs.StringVar(&o.corsOrigin, "cors-origin", "", "turn on CORS for the Rocket.Chat API (API_Enable_CORS) with API_CORS_Origin `ORIGINS`: \"*\" or a comma-separated list such as http://localhost:5173 (default off; /_mock/ never answers other origins)")
 	if err := preflight(fs, args); err != nil {
 		return o, usageError{err}
 	}
@@ -199,6 +209,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 		if err := checkSiteURL(o.siteURL); err != nil {
 			return o, usageError{err}
 		}
+	}
+	if (set["rate-limit-calls"] || set["rate-limit-interval"]) && !o.rateLimit {
+		return o, usageError{errors.New("--rate-limit-calls and --rate-limit-interval need --rate-limit")}
+	}
+	if set["cors-origin"] && strings.TrimSpace(o.corsOrigin) == "" {
+		return o, usageError{errors.New(`--cors-origin "": want "*" or a comma-separated list of origins`)}
 	}
 	return o, nil
 }
@@ -285,6 +301,12 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 	}
 	if o.siteURL != "" {
 		opts = append(opts, mockserver.WithSiteURL(strings.TrimSuffix(o.siteURL, "/")))
+	}
+	if o.rateLimit {
+		opts = append(opts, mockserver.WithRateLimit(o.rateLimitCalls, o.rateLimitInterval))
+	}
+	if o.corsOrigin != "" {
+		opts = append(opts, mockserver.WithCORS(o.corsOrigin))
 	}
 	if o.stateFile != "" {
 		opts = append(opts, mockserver.WithStateFile(o.stateFile))
