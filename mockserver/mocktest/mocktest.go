@@ -210,7 +210,7 @@ func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 	if id == "" {
 		id = sandboxIDFor(t.Name())
 	}
-		req := map[string]any{}
+	req := map[string]any{}
 	if opts.RateLimit != nil {
 		req["rateLimiter"] = opts.RateLimit.body()
 	}

@@ -70,6 +70,7 @@ func ErrForbidden(message string) *Error {
 func errPermissionsRequired() *Error {
 	return ErrForbidden("User does not have the permissions required for this action [error-unauthorized]")
 }
+
 // ErrUnauthorized is API.v1.unauthorized() without a message: 401 {"success":false,"error":"unauthorized"}.
 func ErrUnauthorized() *Error { return &Error{Reason: "unauthorized", Plain: true, Status: 401} }
 
