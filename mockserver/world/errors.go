@@ -66,11 +66,6 @@ func ErrForbidden(message string) *Error {
 	return &Error{Reason: message, Plain: true, Status: 403}
 }
 
-// errPermissionsRequired is the 403 of routes declared with permissionsRequired (ApiClass.ts).
-func errPermissionsRequired() *Error {
-	return ErrForbidden("User does not have the permissions required for this action [error-unauthorized]")
-}
-
 // ErrUnauthorized is API.v1.unauthorized() without a message: 401 {"success":false,"error":"unauthorized"}.
 func ErrUnauthorized() *Error { return &Error{Reason: "unauthorized", Plain: true, Status: 401} }
 

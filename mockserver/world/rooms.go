@@ -97,12 +97,6 @@ func (p Page) apply(list []Member) Members {
 // roomNamePattern is UTF8_Channel_Names_Validation's default.
 var roomNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
-// userByParams is getUserFromParams (roles.go) without its errors: the user, or nil.
-func (w *World) userByParams(sel UserSelector) *User {
-	u, _ := w.userFromParams(sel)
-	return u
-}
-
 // roomBySelector is Rooms.findOneById(roomId) when roomId was sent, else
 // Rooms.findOneByName(roomName) when roomName was, else nothing.
 func (w *World) roomBySelector(sel RoomSelector) *Room {
