@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // journalBodyLimit is the most of a request or response body a journal entry keeps.
@@ -36,6 +38,10 @@ type JournalEntry struct {
 	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
 	// Truncated is true when a body was longer than 64 KiB and was cut.
 	Truncated bool `json:"truncated,omitempty"`
+	// User is the caller: the authenticated X-User-Id, or the user who logged in; "" when none.
+	User string `json:"user,omitempty"`
+	// Explain is why the world answered as it did: the checks in the order they ran.
+	Explain *explain.Explanation `json:"explain,omitempty"`
 }
 
 // rawBodies are the bodies of one exchange as captured, at most journalBodyLimit bytes each.
@@ -50,6 +56,7 @@ type rawBodies struct {
 type journalRecord struct {
 	entry  JournalEntry
 	bodies rawBodies
+	trace  *explain.Trace // read-only; worded only when the journal is read
 }
 
 // journal is a world's bounded ring of answered requests. Its mutex guards only the ring and
@@ -59,6 +66,7 @@ type journal struct {
 	ring    []journalRecord // len == capacity once full; oldest at next
 	next    int             // where the next entry goes once the ring is full
 	total   int64           // entries recorded since the last clear
+	gen     int64           // clears so far: ids start again from 1 after each
 	maxSize int
 }
 
@@ -69,11 +77,11 @@ func newJournal(size int) *journal {
 // record adds e with its bodies b, giving it the next sequence number and pushing out the
 // oldest entry when full. The bodies are copied (the callers' buffers may be reused) and kept
 // raw; e's body fields are ignored and Truncated is set from b.
-func (j *journal) record(e JournalEntry, b rawBodies) {
-	e.RequestBody, e.ResponseBody = nil, nil
+func (j *journal) record(e JournalEntry, b rawBodies, tr *explain.Trace) {
+	e.RequestBody, e.ResponseBody, e.Explain = nil, nil, nil
 	e.Truncated = b.requestCut || b.responseCut
 	b.request, b.response = clip(b.request), clip(b.response)
-	rec := journalRecord{entry: e, bodies: b}
+	rec := journalRecord{entry: e, bodies: b, trace: tr}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.total++
@@ -91,6 +99,7 @@ func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring, j.next, j.total = nil, 0, 0
+	j.gen++
 }
 
 // clip returns a copy of at most journalBodyLimit bytes of b, or nil when b is empty.
@@ -120,12 +129,18 @@ func (j *journal) list(f journalFilter) (entries []JournalEntry, total, dropped 
 	// Recorded bodies are never changed, so they are redacted outside the lock.
 	entries = make([]JournalEntry, len(matched))
 	for i, rec := range matched {
-		e := rec.entry
-		e.RequestBody = journalBody(rec.bodies.request, rec.bodies.requestCut)
-		e.ResponseBody = journalBody(rec.bodies.response, rec.bodies.responseCut)
-		entries[i] = e
+		entries[i] = rec.shown()
 	}
 	return entries, total, dropped
+}
+
+// shown is the entry as GET /_mock/requests shows it: bodies redacted, explanation worded.
+func (rec journalRecord) shown() JournalEntry {
+	e := rec.entry
+	e.RequestBody = journalBody(rec.bodies.request, rec.bodies.requestCut)
+	e.ResponseBody = journalBody(rec.bodies.response, rec.bodies.responseCut)
+	e.Explain = rec.trace.Explain()
+	return e
 }
 
 // journalFilter selects journal entries; zero fields match everything.
@@ -133,7 +148,9 @@ type journalFilter struct {
 	path   string // exact, or a prefix when it ends in "*"
 	method string // any case
 	status int
-	limit  int // the most recent matches only
+	user   string // the caller's user id, exactly
+	after  int64  // entries with a greater id only
+	limit  int    // the most recent matches only
 }
 
 func (f journalFilter) match(e *JournalEntry) bool {
@@ -141,6 +158,8 @@ func (f journalFilter) match(e *JournalEntry) bool {
 	case f.method != "" && !strings.EqualFold(f.method, e.Method):
 		return false
 	case f.status != 0 && f.status != e.Status:
+		return false
+	case f.user != "" && f.user != e.User, f.after > 0 && e.ID <= f.after:
 		return false
 	case f.path == "":
 		return true

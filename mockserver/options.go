@@ -29,6 +29,7 @@ type config struct {
 	latency      time.Duration
 	siteURL      string
 	stateFile    string // WithStateFile (persist.go)
+	unexplained  bool   // record no explanations: only the benchmarks that price them set it (export_test.go)
 }
 
 // WithFixtures makes f the fixtures of the default world and of every sandbox opened with

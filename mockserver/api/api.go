@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -39,7 +40,7 @@ type Handler struct {
 var _ http.Handler = (*Handler)(nil)
 
 // New returns the REST handler of w.
-func New(w *world.World, o Options) http.Handler {
+func New(w *world.World, o Options) *Handler {
 	h := &Handler{world: w, v: o.Validator, strict: o.Strict, log: o.Logger}
 	if h.v == nil {
 		h.v = spec.Default()
@@ -53,6 +54,7 @@ func New(w *world.World, o Options) http.Handler {
 // call is one request on its way through the pipeline.
 type call struct {
 	r      *http.Request
+	world  *world.World // the handler's world, recording into the request's trace
 	route  *spec.Route
 	userID string // the authenticated caller ("" on unsecured routes)
 	token  string
@@ -80,55 +82,89 @@ func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
 //     error-contract-violation; otherwise it is logged and the answer sent as it is.
 //
 // A panic anywhere answers a 500 envelope and is logged; it is a bug, never a behaviour.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.Serve(w, r, nil) }
+
+// Serve answers r like ServeHTTP and records the steps that decided the answer, and the
+// answer, into tr (nil: nowhere). The answer is the same either way.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, tr *explain.Trace) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
-			writeJSON(w, http.StatusInternalServerError, errorBody("internal error", "error-internal"))
+			tr.Record(explain.Step{Check: chkPanic, Verdict: explain.Fail, S: [4]string{fmt.Sprint(p)}})
+			a := failure(http.StatusInternalServerError, "internal error", "error-internal")
+			answered(tr, a)
+			writeJSON(w, a.status, a.body)
 		}
 	}()
-	a := h.answer(w, r)
+	a := h.answer(w, r, tr)
+	answered(tr, a)
 	writeJSON(w, a.status, a.body)
 }
 
-// reply is a status and JSON body to send.
+// answered records the answer's status and kind in tr.
+func answered(tr *explain.Trace, a reply) {
+	if tr != nil {
+		tr.Status, tr.Answer = a.status, a.kind
+	}
+}
+
+// reply is a status and JSON body to send, and the kind of answer it is: the errorType, or a
+// plain error's message; "" for a success.
 type reply struct {
 	status int
 	body   []byte
+	kind   string
+}
+
+// failure is an error envelope with errorType.
+func failure(status int, message, errorType string) reply {
+	return reply{status, errorBody(message, errorType), errorType}
 }
 
 // answer runs the pipeline and returns the reply to send.
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Trace) reply {
 	route, err := h.v.FindRoute(r)
 	if err != nil {
-		return reply{http.StatusNotFound, notFoundBody}
+		if tr != nil {
+			tr.Record(h.routeStep(r))
+		}
+		return reply{http.StatusNotFound, notFoundBody, "Not found"}
 	}
-	c := &call{r: r, route: route}
+	c := &call{r: r, route: route, world: h.world}
+	if tr != nil {
+		tr.Operation = route.OperationID
+		c.world = h.world.Explain(tr)
+	}
 	if route.Secured {
 		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
-		if _, err := h.world.Authenticate(c.userID, c.token); err != nil {
-			return h.checked(r, renderError(err))
+		if _, err := c.world.Authenticate(c.userID, c.token); err != nil {
+			return h.checked(r, renderError(err), tr)
 		}
 	}
 	raw, err := readBody(w, r)
 	if err != nil {
-		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
-			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
+		tr.Record(explain.Step{Check: chkBodySize, Verdict: explain.Fail, N: [4]int64{MaxBodyBytes}})
+		return h.checked(r, failure(http.StatusRequestEntityTooLarge, "Request body too large [error-payload-too-large]", "error-payload-too-large"), tr)
 	}
 	// One pass: body params, coercion and validation (the params are read-only).
-	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
-		return h.checked(r, invalidParams(err))
+	if c.params, err = h.v.CheckRequest(r, raw); err != nil {
+		recordValidation(tr, err)
+		if serverRejects(err) {
+			return h.checked(r, invalidParams(err), tr)
+		}
 	}
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
-		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
+		tr.Record(explain.Step{Check: chkHandler, Verdict: explain.Fail, S: [4]string{route.OperationID}})
+		return failure(http.StatusNotImplemented, "operation not implemented: "+route.OperationID, "error-not-implemented")
 	}
-	v, err := op(h.world, c)
+	v, err := op(c.world, c)
 	if serr := h.world.Sync(r.Context()); serr != nil {
-		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+		tr.Record(explain.Step{Check: chkSaved, Verdict: explain.Fail, S: [4]string{serr.Error()}})
+		return failure(http.StatusInternalServerError, "state not saved: "+serr.Error(), "error-state-not-saved")
 	}
-	return h.checked(r, render(v, err))
+	return h.checked(r, render(v, err), tr)
 }
 
 // notFoundBody is the answer to a path or method the contract does not have (read-only).
@@ -138,11 +174,12 @@ var notFoundBody = mustJSON(map[string]any{"success": false, "error": "Not found
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // checked validates an answer against the contract (step 6).
-func (h *Handler) checked(r *http.Request, a reply) reply {
+func (h *Handler) checked(r *http.Request, a reply, tr *explain.Trace) reply {
 	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
+		tr.Record(explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
 		if h.strict {
-			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
+			return failure(http.StatusInternalServerError, "contract violation: "+err.Error(), "error-contract-violation")
 		}
 	}
 	return a
@@ -175,13 +212,13 @@ func serverRejects(err error) bool {
 func invalidParams(err error) reply {
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
-		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+		return failure(http.StatusBadRequest, err.Error(), "invalid-params")
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {
 		code = "error-invalid-params"
 	}
-	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
+	return failure(http.StatusBadRequest, ve.AjvMessage(), code)
 }
 
 func errorBody(message, errorType string) []byte {

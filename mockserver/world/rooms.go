@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // Kind is the REST family a room operation is called through: channels.* (public rooms) or
@@ -62,8 +64,8 @@ func (p Page) apply(list []Member) Members {
 // roomNamePattern is UTF8_Channel_Names_Validation's default.
 var roomNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
-// userByParams is getUserFromParams: by id, else by username (ignoring case).
-func (w *World) userByParams(sel UserSelector) *User {
+// userByIDOrUsername is getUserFromParams' lookup: by id, else by username (ignoring case).
+func (w *World) userByIDOrUsername(sel UserSelector) *User {
 	if sel.ID != "" {
 		return w.users.get(sel.ID)
 	}
@@ -73,7 +75,8 @@ func (w *World) userByParams(sel UserSelector) *User {
 	return nil
 }
 
-func (w *World) roomBySelector(sel RoomSelector) *Room {
+// roomByIDOrName finds a room by _id, else by name.
+func (w *World) roomByIDOrName(sel RoomSelector) *Room {
 	if sel.ID != "" {
 		return w.rooms.get(sel.ID)
 	}
@@ -90,18 +93,23 @@ func (w *World) roomBySelector(sel RoomSelector) *Room {
 // checkArchived is set.
 func (w *World) findRoom(uid string, k Kind, sel RoomSelector, checkArchived bool) (*Room, error) {
 	if sel.ID == "" && sel.Name == "" {
-		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+		return nil, w.refuse(coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil), chkRoomParam, S{}, N{})
 	}
 	r := w.roomBySelector(sel)
-	if r == nil || r.T != k.T || (k.T == "p" && !w.canAccess(r, uid)) {
-		return nil, errRoomNotFound(k.Noun)
+	switch {
+	case r == nil:
+		return nil, errRoomNotFound(k.Noun) // roomBySelector recorded it
+	case r.T != k.T:
+		return nil, w.refuse(errRoomNotFound(k.Noun), chkRoomKind, S{r.ID, r.T, k.T}, N{})
+	case k.T == "p" && !w.canAccess(r, uid):
+		return nil, errRoomNotFound(k.Noun) // canAccess recorded it
 	}
 	if checkArchived && r.Archived {
 		what := "channel"
 		if k.T == "p" {
 			what = "private group"
 		}
-		return nil, coded("error-room-archived", fmt.Sprintf("The %s, %s, is archived", what, r.Name), nil)
+		return nil, w.refuse(coded("error-room-archived", fmt.Sprintf("The %s, %s, is archived", what, r.Name), nil), chkRoomArchived, S{r.ID}, N{})
 	}
 	return r, nil
 }
@@ -138,18 +146,19 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	w.mu.Lock()
 	defer w.unlock()
 	if !w.can(uid, "create-"+k.T, "") {
-		return nil, ErrForbidden("unauthorized")
+		return nil, ErrForbidden("unauthorized") // can recorded the refusal
 	}
 	if n.Name == "" {
-		return nil, plain(`Param "name" is required`)
+		return nil, w.refuse(plain(`Param "name" is required`), chkRoomName, S{}, N{1})
 	}
 	details := map[string]any{"function": "RocketChat.createRoom", "channel_name": n.Name}
 	if !roomNamePattern.MatchString(n.Name) {
-		return nil, coded("error-invalid-room-name", n.Name+" is not a valid room name", details)
+		return nil, w.refuse(coded("error-invalid-room-name", n.Name+" is not a valid room name", details), chkRoomName, S{n.Name}, N{2})
 	}
 	for r := range w.rooms.values() {
 		if strings.EqualFold(r.Name, n.Name) {
-			return nil, coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details)
+			return nil, w.refuse(coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details),
+				chkRoomName, S{n.Name, r.ID}, N{3})
 		}
 	}
 	owner := w.users.get(uid)
@@ -165,6 +174,7 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 			w.join(r, u, nil, now)
 		}
 	}
+	w.note(chkRoomCreated, explain.Note, S{r.ID, r.Name, r.T}, N{int64(r.UsersCount)})
 	return r.clone(), nil
 }
 
@@ -178,12 +188,14 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 		return err
 	}
 	if !w.can(uid, "delete-"+r.T, r.ID) {
-		return errNotAllowed("eraseRoom")
+		return errNotAllowed("eraseRoom") // can recorded the refusal
 	}
-	for _, s := range w.roomSubsOf(r.ID) {
+	subs := w.roomSubsOf(r.ID)
+	for _, s := range subs {
 		w.delSub(s)
 	}
 	w.rooms.del(r.ID)
+	w.note(chkRoomDeleted, explain.Note, S{r.ID}, N{int64(len(subs))})
 	return nil
 }
 
@@ -200,19 +212,22 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	u := w.userByParams(target)
 	if u == nil {
 		// API.v1.failure('invalid-user-invite-list', 'Cannot invite if no users are provided')
-		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true}
+		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true} // userByParams recorded it
 	}
 	callerSub := w.sub(r.ID, uid)
 	joined := callerSub != nil && !callerSub.Banned()
 	if !(joined && w.can(uid, "add-user-to-joined-room", r.ID)) && !w.can(uid, "add-user-to-any-"+r.T+"-room", "") {
-		return nil, errNotAllowed("addUsersToRoom")
+		return nil, errNotAllowed("addUsersToRoom") // can recorded the refusal
 	}
-	switch s := w.sub(r.ID, u.ID); {
+	s := w.sub(r.ID, u.ID)
+	join := explain.Step{Check: chkRoomJoin, Verdict: explain.Note, S: S{u.Username, r.ID}, N: N{subState(s)}}
+	switch {
 	case s == nil:
 		w.join(r, u, nil, dateOf(w.clock.Now()))
 	case s.Banned():
-		return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+		return nil, w.why.Refuse(join, errUserIsBanned("addUsersToRoom")) // message text [inferred]
 	}
+	w.why.Record(join)
 	return r.clone(), nil
 }
 
@@ -226,11 +241,13 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 		return nil, err
 	}
 	if !w.canAccess(r, uid) {
-		return nil, errNotAllowed("joinRoom")
+		return nil, errNotAllowed("joinRoom") // canAccess recorded it
 	}
-	if w.sub(r.ID, uid) == nil {
+	s := w.sub(r.ID, uid)
+	if s == nil {
 		w.join(r, w.users.get(uid), nil, dateOf(w.clock.Now()))
 	}
+	w.note(chkRoomJoin, explain.Note, S{w.username(uid), r.ID}, N{subState(s), 1})
 	return r.clone(), nil
 }
 
@@ -244,7 +261,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 		return nil, err
 	}
 	if !w.canAccess(r, uid) {
-		return nil, ErrForbidden("unauthorized")
+		return nil, ErrForbidden("unauthorized") // canAccess recorded it
 	}
 	var list []Member
 	for _, s := range w.roomSubsOf(r.ID) {
@@ -254,6 +271,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 	}
 	slices.SortFunc(list, func(a, b Member) int { return strings.Compare(a.Username, b.Username) })
 	m := p.apply(list)
+	w.note(chkMembersPage, explain.Note, S{r.ID, "members"}, N{int64(m.Total), int64(m.Count), int64(m.Offset)})
 	return &m, nil
 }
 
@@ -265,14 +283,14 @@ func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	w.mu.Lock()
 	defer w.unlock()
 	if sel.ID == "" && sel.Name == "" {
-		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+		return nil, w.refuse(coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil), chkRoomParam, S{}, N{})
 	}
 	r := w.roomBySelector(sel)
 	if r == nil {
-		return nil, errRoomNotFound("channel")
+		return nil, errRoomNotFound("channel") // roomBySelector recorded it
 	}
 	if !w.canAccess(r, uid) {
-		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true}
+		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true} // canAccess recorded it
 	}
 	return r.clone(), nil
 }
@@ -284,8 +302,10 @@ func (w *World) Subscription(uid, rid string) *Subscription {
 	defer w.unlock()
 	s := w.sub(rid, uid)
 	if s == nil {
+		w.note(chkSubscription, explain.Note, S{w.username(uid), rid}, N{0})
 		return nil
 	}
+	w.note(chkSubscription, explain.Note, S{w.username(uid), rid, s.Status}, N{1})
 	c := *s
 	c.Roles = slices.Clone(s.Roles)
 	return &c

@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // DefaultVersion is the Rocket.Chat version a world emulates unless told otherwise.
@@ -41,7 +42,17 @@ type Options struct {
 }
 
 // World is one isolated Rocket.Chat server state. It is safe for concurrent use.
+//
+// A *World is a handle: Explain returns another handle on the same state whose operations
+// record their decisions. The handle holds nothing else (world_test pins its two fields), so
+// every setting and datum belongs in shared.
 type World struct {
+	*shared
+	why *explain.Trace // where this handle's operations record their steps; nil: nowhere
+}
+
+// shared is the state every handle on one world shares.
+type shared struct {
 	mu       sync.Mutex
 	fixtures *fixtures.Set
 	clock    *Clock
@@ -59,13 +70,13 @@ type World struct {
 
 // New returns a world loaded with o.Fixtures.
 func New(o Options) (*World, error) {
-	w := &World{
+	w := &World{shared: &shared{
 		fixtures: o.Fixtures,
 		clock:    o.Clock,
 		random:   o.Random,
 		siteURL:  strings.TrimRight(o.SiteURL, "/"),
 		version:  DefaultVersion,
-	}
+	}}
 	if w.fixtures == nil {
 		w.fixtures = fixtures.Default()
 	}
@@ -88,6 +99,10 @@ func New(o Options) (*World, error) {
 	}
 	return w, nil
 }
+
+// Explain returns a handle on the same world whose operations record the steps that decide
+// their answers into t (nil: they record nothing).
+func (w *World) Explain(t *explain.Trace) *World { return &World{shared: w.shared, why: t} }
 
 // Clock returns the world's clock.
 func (w *World) Clock() *Clock { return w.clock }
