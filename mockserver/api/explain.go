@@ -82,7 +82,7 @@ func Checks() []*explain.Check {
 
 // routeStep explains a request that resolved to no operation.
 func (h *Handler) routeStep(r *http.Request) explain.Step {
-	st := explain.Step{Check: chkRoute, S: [4]string{r.Method, r.URL.Path}}
+	st := explain.Step{Check: chkRoute, Verdict: explain.Fail, S: [4]string{r.Method, r.URL.Path}}
 	if n, ok := h.v.NearestRoute(r); ok {
 		st.S[2], st.S[3], st.N[0], st.N[1] = n.Method, n.PathTemplate, int64(n.Edits), 1
 	}

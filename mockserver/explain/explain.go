@@ -218,14 +218,6 @@ func (s *Step) facts() map[string]any {
 	return out
 }
 
-// Ms is t in Unix milliseconds for a time slot, 0 for the zero time.
-func Ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
 // Flag is a bool for a number slot.
 func Flag(b bool) int64 {
 	if b {
@@ -286,14 +278,6 @@ func Span(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
 	return strings.Join(parts, " ")
-}
-
-// Quote words a string value as the client sent it, or "(none)" when empty.
-func Quote(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // SetUser records the caller the request acts as. On a nil trace it does nothing.
