@@ -249,11 +249,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, sb *sandbox, aft
 	defer keepAlive.Stop()
 	done := s.streams.ended()
 	for {
+		// Control calls first: a reset's control event comes before the cleared journal.
 		var ok bool
-		if c, ok = sendJournal(out, sb.journal, c); !ok {
+		if controlSeq, ok = s.sendControl(out, controlSeq); !ok {
 			return
 		}
-		if controlSeq, ok = s.sendControl(out, controlSeq); !ok || out.flush() != nil {
+		if c, ok = sendJournal(out, sb.journal, c); !ok || out.flush() != nil {
 			return
 		}
 		select {
