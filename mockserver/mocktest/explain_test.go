@@ -19,11 +19,13 @@ type fakeT struct {
 	logs       []string
 }
 
-func (f *fakeT) Helper()                         {}
-func (f *fakeT) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
-func (f *fakeT) Failed() bool                    { return f.failed }
-func (f *fakeT) Log(args ...any)                 { f.logs = append(f.logs, fmt.Sprint(args...)) }
-func (f *fakeT) Logf(format string, args ...any) { f.logs = append(f.logs, fmt.Sprintf(format, args...)) }
+func (f *fakeT) Helper()           {}
+func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeT) Failed() bool      { return f.failed }
+func (f *fakeT) Log(args ...any)   { f.logs = append(f.logs, fmt.Sprint(args...)) }
+func (f *fakeT) Logf(format string, args ...any) {
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
 func (f *fakeT) Errorf(format string, args ...any) {
 	f.failed = true
 	f.Logf(format, args...)
