@@ -143,7 +143,7 @@
       body.append(el('tr', { class: selected ? 'selected' : '', 'data-world': w.id },
         el('td', { class: 'mono' }, name), el('td', {}, w.emulate), el('td', {}, clock), el('td', {}, w.latency),
         el('td', {}, w.counts.users), el('td', {}, w.counts.rooms), el('td', {}, w.counts.invites),
-        el('td', {}, w.requests), el('td', {}, actions)));
+        el('td', { class: 'requests' }, w.requests), el('td', {}, actions)));
     }
     if (!selectedExists && state.world) select('');
   }
@@ -180,7 +180,7 @@
       const left = inv.expiresInMs === undefined ? 'never expires' : until(inv.expiresInMs);
       body.append(el('tr', { 'data-invite': inv._id },
         el('td', { class: 'mono' }, inv._id),
-        el('td', {}, (inv.roomName || '(gone)') + ' ', el('span', { class: 'mono' }, '(' + inv.rid + ')')),
+        el('td', {}, inv.state === 'room-gone' ? '(deleted) ' : (inv.roomName ? inv.roomName + ' ' : ''), el('span', { class: 'mono' }, '(' + inv.rid + ')')),
         el('td', {}, inv.creator), el('td', {}, uses), el('td', {}, shortTime(inv.expires)), el('td', {}, left),
         el('td', { class: 'state state-' + inv.state }, inv.state)));
     }
@@ -246,7 +246,7 @@
           e.user ? ' · ' + e.user : ''),
         el('h4', {}, 'Why'),
         x ? el('ol', { class: 'steps' }, steps) : el('p', {}, 'no explanation recorded'),
-        x ? el('p', { class: 'outcome' }, 'Answer: ' + x.outcome) : null,
+        x ? el('p', { class: 'answer' }, 'Answer: ' + x.outcome) : null,
         el('h4', {}, 'Request'), el('pre', {}, pretty(e.requestBody)),
         el('h4', {}, 'Answer'), el('pre', {}, pretty(e.responseBody)),
         e.truncated ? el('p', {}, 'A body was longer than 64 KiB and was cut.') : null));
@@ -382,7 +382,7 @@
       await Promise.all([refresh(), loadJournal()]);
       startStream();
     } catch (e) {
-      setStatus(e.message);
+      if ($('token-form').hidden) setStatus(e.message); // else it asks for the token
     }
   }
 
