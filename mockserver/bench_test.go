@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver"
@@ -162,5 +163,50 @@ func benchScale(b *testing.B, name string, n int) {
 	srv := newBenchServer(b, mockserver.WithStrict(true), mockserver.WithFixtures(withInvites(n)))
 	for _, c := range benchCalls[:3] {
 		b.Run("invites="+name+"/"+c.name, func(b *testing.B) { benchServe(b, srv, c) })
+	}
+}
+
+// BenchmarkExplanations prices the explanations: validateInviteToken and useInviteToken
+// through the whole handler stack (strict) of two servers, one recording explanations as the
+// mock always does, one not (a switch only benchmarks have). Each iteration sends the call to
+// both, in alternating order, timing each: the two are measured interleaved, microseconds
+// apart, so a shared machine's noise falls on both alike. It reports each server's ns/op and
+// the overhead in percent; BENCHMARKS.md turns them into requests per second.
+func BenchmarkExplanations(b *testing.B) {
+	for _, c := range benchCalls[:2] {
+		b.Run(c.name, func(b *testing.B) {
+			explained := newBenchServer(b, mockserver.WithStrict(true))
+			unexplained := newBenchServer(b, mockserver.WithStrict(true), mockserver.WithoutExplanations())
+			tmpl := c.request()
+			w := &discardWriter{header: http.Header{}}
+			serve := func(h http.Handler) time.Duration {
+				r := tmpl.Clone(tmpl.Context())
+				r.Body = io.NopCloser(strings.NewReader(c.body))
+				clear(w.header)
+				w.status = 0
+				start := time.Now()
+				h.ServeHTTP(w, r)
+				d := time.Since(start)
+				if w.status != http.StatusOK {
+					b.Fatalf("%s answered %d", c.name, w.status)
+				}
+				return d
+			}
+			var on, off time.Duration
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if i%2 == 0 {
+					on += serve(explained)
+					off += serve(unexplained)
+				} else {
+					off += serve(unexplained)
+					on += serve(explained)
+				}
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(on.Nanoseconds())/n, "explained-ns/op")
+			b.ReportMetric(float64(off.Nanoseconds())/n, "unexplained-ns/op")
+			b.ReportMetric(100*(float64(on)/float64(off)-1), "%overhead")
+		})
 	}
 }

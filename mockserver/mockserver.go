@@ -243,7 +243,7 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 			rec.status = statusClientClosed
 			return
 		}
-		tr.Record(explain.Step{Check: chkLatency, Verdict: explain.Note, N: [4]int64{d.Milliseconds()}})
+		tr.Record(&explain.Step{Check: chkLatency, Verdict: explain.Note, N: [4]int64{d.Milliseconds()}})
 	}
 	rec.capture = true
 	sb.api.Serve(rec, r, tr)

@@ -90,7 +90,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, tr *explain.Trac
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
-			tr.Record(explain.Step{Check: chkPanic, Verdict: explain.Fail, S: [4]string{fmt.Sprint(p)}})
+			tr.Record(&explain.Step{Check: chkPanic, Verdict: explain.Fail, S: [4]string{fmt.Sprint(p)}})
 			a := failure(http.StatusInternalServerError, "internal error", "error-internal")
 			answered(tr, a)
 			writeJSON(w, a.status, a.body)
@@ -126,7 +126,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Tra
 	route, err := h.v.FindRoute(r)
 	if err != nil {
 		if tr != nil {
-			tr.Record(h.routeStep(r))
+			st := h.routeStep(r)
+			tr.Record(&st)
 		}
 		return reply{http.StatusNotFound, notFoundBody, "Not found"}
 	}
@@ -143,7 +144,7 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Tra
 	}
 	raw, err := readBody(w, r)
 	if err != nil {
-		tr.Record(explain.Step{Check: chkBodySize, Verdict: explain.Fail, N: [4]int64{MaxBodyBytes}})
+		tr.Record(&explain.Step{Check: chkBodySize, Verdict: explain.Fail, N: [4]int64{MaxBodyBytes}})
 		return h.checked(r, failure(http.StatusRequestEntityTooLarge, "Request body too large [error-payload-too-large]", "error-payload-too-large"), tr)
 	}
 	// One pass: body params, coercion and validation (the params are read-only).
@@ -156,12 +157,12 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Tra
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
-		tr.Record(explain.Step{Check: chkHandler, Verdict: explain.Fail, S: [4]string{route.OperationID}})
+		tr.Record(&explain.Step{Check: chkHandler, Verdict: explain.Fail, S: [4]string{route.OperationID}})
 		return failure(http.StatusNotImplemented, "operation not implemented: "+route.OperationID, "error-not-implemented")
 	}
 	v, err := op(c.world, c)
 	if serr := h.world.Sync(r.Context()); serr != nil {
-		tr.Record(explain.Step{Check: chkSaved, Verdict: explain.Fail, S: [4]string{serr.Error()}})
+		tr.Record(&explain.Step{Check: chkSaved, Verdict: explain.Fail, S: [4]string{serr.Error()}})
 		return failure(http.StatusInternalServerError, "state not saved: "+serr.Error(), "error-state-not-saved")
 	}
 	return h.checked(r, render(v, err), tr)
@@ -177,7 +178,7 @@ var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 func (h *Handler) checked(r *http.Request, a reply, tr *explain.Trace) reply {
 	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
-		tr.Record(explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
+		tr.Record(&explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
 		if h.strict {
 			return failure(http.StatusInternalServerError, "contract violation: "+err.Error(), "error-contract-violation")
 		}

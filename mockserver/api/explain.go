@@ -97,7 +97,7 @@ func recordValidation(tr *explain.Trace, err error) {
 	}
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
-		tr.Record(explain.Step{Check: chkParams, Verdict: explain.Fail, S: [4]string{"request", "", "invalid", err.Error()}, N: [4]int64{1}})
+		tr.Record(&explain.Step{Check: chkParams, Verdict: explain.Fail, S: [4]string{"request", "", "invalid", err.Error()}, N: [4]int64{1}})
 		return
 	}
 	var first *spec.Problem
@@ -105,13 +105,13 @@ func recordValidation(tr *explain.Trace, err error) {
 		p := &ve.Problems[i]
 		switch {
 		case p.ErrorType != "":
-			tr.Record(explain.Step{Check: chkParamsLater, Verdict: explain.Note, S: [4]string{p.Field, p.Rule, p.ErrorType}})
+			tr.Record(&explain.Step{Check: chkParamsLater, Verdict: explain.Note, S: [4]string{p.Field, p.Rule, p.ErrorType}})
 		case first == nil:
 			first = p
 		}
 	}
 	if first != nil {
-		tr.Record(explain.Step{Check: chkParams, Verdict: explain.Fail, S: [4]string{ve.In, first.Field, first.Rule, first.Message},
+		tr.Record(&explain.Step{Check: chkParams, Verdict: explain.Fail, S: [4]string{ve.In, first.Field, first.Rule, first.Message},
 			N: [4]int64{int64(len(ve.Problems))}})
 	}
 }

@@ -11,17 +11,16 @@
 package explain
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
-// Sizes for Trace.Size.
-const (
-	sizeofTrace = unsafe.Sizeof(Trace{})
-	sizeofStep  = unsafe.Sizeof(Step{})
-)
+
 
 // Verdict says what a step was: a check that passed, a check that refused, or a note about
 // what the rule did or skipped.
@@ -47,7 +46,7 @@ func (v Verdict) String() string {
 }
 
 // Check is one kind of step: its stable name, the names of the values its steps hold, and its
-// wording. Checks are package-level variables; steps point at them.
+// wording. Checks are package-level variables (pointers); steps point at them.
 type Check struct {
 	// Name is the step's stable id in the journal ("invite.expires").
 	Name string
@@ -59,6 +58,39 @@ type Check struct {
 	Times uint8
 	// Text words a step of this check.
 	Text func(s *Step) string
+
+	id atomic.Uint32 // its number in the registry, once a step of it was recorded; 0 before
+}
+
+// registry numbers the checks that steps were recorded of, so that a trace stores a number.
+var registry struct {
+	mu     sync.RWMutex
+	checks []*Check // id i+1 is checks[i]
+}
+
+// key is c's number in the registry, registering c on its first use.
+func (c *Check) key() uint32 {
+	if id := c.id.Load(); id != 0 {
+		return id
+	}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if id := c.id.Load(); id != 0 {
+		return id
+	}
+	registry.checks = append(registry.checks, c)
+	id := uint32(len(registry.checks))
+	c.id.Store(id)
+	return id
+}
+
+func checkOf(id uint32) *Check {
+	registry.mu.RLock()
+	defer registry.mu.RUnlock()
+	if id == 0 || int(id) > len(registry.checks) {
+		return nil
+	}
+	return registry.checks[id-1]
 }
 
 // Step is one recorded check: which Check, its verdict, and the values it looked at.
@@ -71,9 +103,14 @@ type Step struct {
 
 // Trace is what one request's decision recorded. It is written by the goroutine serving the
 // request only, and read-only once the request is answered (the journal keeps it).
+//
+// Steps are stored encoded in bytes: per step the check's number, the verdict, a mask of the
+// slots set, then those slots' values (strings copied, numbers as varints). A typical answer's
+// steps fit the inline bytes, so recording allocates nothing but the trace, which holds no
+// pointer into the world's documents and little for the collector to scan.
 type Trace struct {
-	steps  []Step
-	inline [7]Step // room for the steps of a typical answer, in the same allocation
+	buf    []byte
+	inline [128]byte
 
 	// User is the caller the request was made as (the authenticated X-User-Id, or the user
 	// who logged in); "" when none.
@@ -90,32 +127,78 @@ type Trace struct {
 // New returns an empty trace.
 func New() *Trace {
 	t := &Trace{}
-	t.steps = t.inline[:0]
+	t.buf = t.inline[:0]
 	return t
 }
 
-// Record appends s. On a nil trace it does nothing.
-func (t *Trace) Record(s Step) {
+// Record appends a copy of s. On a nil trace it does nothing.
+func (t *Trace) Record(s *Step) {
 	if t == nil {
 		return
 	}
-	t.steps = append(t.steps, s)
+	var mask byte
+	for i, v := range s.S {
+		if v != "" {
+			mask |= 1 << i
+		}
+	}
+	for i, v := range s.N {
+		if v != 0 {
+			mask |= 1 << (4 + i)
+		}
+	}
+	id := s.Check.key()
+	b := append(t.buf, byte(id), byte(id>>8), byte(s.Verdict), mask)
+	for _, v := range s.S {
+		if v != "" {
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	for _, v := range s.N {
+		if v != 0 {
+			b = binary.AppendVarint(b, v)
+		}
+	}
+	t.buf = b
 }
 
 // Refuse records s as the check that refused and returns err, the answer it decided: a rule
 // writes `return w.why.Refuse(step, errSomething())`, so the step and the error cannot part.
-func (t *Trace) Refuse(s Step, err error) error {
-	s.Verdict = Fail
-	t.Record(s)
+func (t *Trace) Refuse(s *Step, err error) error {
+	if t != nil {
+		s.Verdict = Fail
+		t.Record(s)
+	}
 	return err
 }
 
-// Steps returns the recorded steps (read-only).
+// Steps decodes the recorded steps.
 func (t *Trace) Steps() []Step {
 	if t == nil {
 		return nil
 	}
-	return t.steps
+	var out []Step
+	b := t.buf
+	for len(b) >= 4 {
+		s := Step{Check: checkOf(uint32(b[0]) | uint32(b[1])<<8), Verdict: Verdict(b[2])}
+		mask := b[3]
+		b = b[4:]
+		for i := range s.S {
+			if mask&(1<<i) != 0 {
+				n, k := binary.Uvarint(b)
+				s.S[i], b = string(b[k:k+int(n)]), b[k+int(n):]
+			}
+		}
+		for i := range s.N {
+			if mask&(1<<(4+i)) != 0 {
+				v, k := binary.Varint(b)
+				s.N[i], b = v, b[k:]
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Len is the number of recorded steps.
@@ -126,9 +209,9 @@ func (t *Trace) Size() int {
 	if t == nil {
 		return 0
 	}
-	n := int(sizeofTrace)
-	if cap(t.steps) > len(t.inline) {
-		n += cap(t.steps) * int(sizeofStep)
+	n := int(unsafe.Sizeof(Trace{})) + len(t.User) + len(t.Operation) + len(t.Answer)
+	if cap(t.buf) > len(t.inline) {
+		n += cap(t.buf)
 	}
 	return n
 }
@@ -164,10 +247,11 @@ func (t *Trace) Explain() *Explanation {
 	if t == nil {
 		return nil
 	}
-	e := &Explanation{Operation: t.Operation, User: t.User, Outcome: t.Outcome(), Steps: make([]ExplainedStep, 0, len(t.steps))}
-	texts := make([]string, 0, len(t.steps)+1)
-	for i := range t.steps {
-		s := &t.steps[i]
+	steps := t.Steps()
+	e := &Explanation{Operation: t.Operation, User: t.User, Outcome: t.Outcome(), Steps: make([]ExplainedStep, 0, len(steps))}
+	texts := make([]string, 0, len(steps)+1)
+	for i := range steps {
+		s := &steps[i]
 		es := ExplainedStep{Check: s.Check.Name, Verdict: s.Verdict.String(), Text: s.Check.Text(s), Facts: s.facts()}
 		e.Steps = append(e.Steps, es)
 		texts = append(texts, es.Text)

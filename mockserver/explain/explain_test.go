@@ -11,9 +11,9 @@ var chkDemo = &Check{Name: "demo", S: [4]string{"who"}, N: [4]string{"count", "a
 
 func TestNilTraceRecordsNothing(t *testing.T) {
 	var tr *Trace
-	tr.Record(Step{Check: chkDemo})
+	tr.Record(&Step{Check: chkDemo})
 	tr.SetUser("bob")
-	if err := tr.Refuse(Step{Check: chkDemo}, errDemo); err != errDemo {
+	if err := tr.Refuse(&Step{Check: chkDemo}, errDemo); err != errDemo {
 		t.Errorf("Refuse on a nil trace = %v, want the error it was given", err)
 	}
 	if tr.Len() != 0 || tr.Explain() != nil || tr.Caller() != "" || tr.Size() != 0 {
@@ -29,8 +29,8 @@ var errDemo = demoError{}
 
 func TestExplainWordsStepsInOrder(t *testing.T) {
 	tr := New()
-	tr.Record(Step{Check: chkDemo, S: [4]string{"alice"}, N: [4]int64{3, time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC).UnixMilli()}})
-	_ = tr.Refuse(Step{Check: chkDemo, Verdict: Pass, S: [4]string{"bob"}}, errDemo)
+	tr.Record(&Step{Check: chkDemo, S: [4]string{"alice"}, N: [4]int64{3, time.Date(2026, 12, 8, 10, 0, 0, 0, time.UTC).UnixMilli()}})
+	_ = tr.Refuse(&Step{Check: chkDemo, Verdict: Pass, S: [4]string{"bob"}}, errDemo)
 	tr.Operation, tr.User, tr.Status, tr.Answer = "demoOp", "bob", 400, "error-demo"
 	e := tr.Explain()
 	if e.Operation != "demoOp" || e.User != "bob" || e.Outcome != "400 error-demo" {
@@ -50,14 +50,22 @@ func TestExplainWordsStepsInOrder(t *testing.T) {
 	}
 }
 
-func TestTraceGrowsPastItsInlineSteps(t *testing.T) {
+func TestTraceGrowsPastItsInlineBytes(t *testing.T) {
 	tr := New()
 	small := tr.Size()
-	for range 20 {
-		tr.Record(Step{Check: chkDemo})
+	long := strings.Repeat("é", 100)
+	for i := range 20 {
+		tr.Record(&Step{Check: chkDemo, Verdict: Note, S: [4]string{long, "", "x"}, N: [4]int64{int64(i), -1 << 40, 0, 1}})
 	}
-	if tr.Len() != 20 || tr.Size() <= small {
-		t.Errorf("20 steps: len %d, size %d (was %d)", tr.Len(), tr.Size(), small)
+	steps := tr.Steps()
+	if len(steps) != 20 || tr.Size() <= small {
+		t.Fatalf("20 steps: len %d, size %d (was %d)", len(steps), tr.Size(), small)
+	}
+	for i, s := range steps {
+		want := Step{Check: chkDemo, Verdict: Note, S: [4]string{long, "", "x"}, N: [4]int64{int64(i), -1 << 40, 0, 1}}
+		if s != want {
+			t.Fatalf("step %d decodes as %+v, want %+v", i, s, want)
+		}
 	}
 }
 

@@ -48,14 +48,14 @@ func (w *World) Ban(uid, rid string, target UserSelector) error {
 	st := w.banTargetStep(u, rid, s, false)
 	switch {
 	case s == nil:
-		return w.why.Refuse(st, plain("User is not in this room"))
+		return w.why.Refuse(&st, plain("User is not in this room"))
 	case s.Banned():
-		return w.why.Refuse(st, plain("User is already banned from this room"))
+		return w.why.Refuse(&st, plain("User is already banned from this room"))
 	case slices.Contains(s.Roles, "owner") && w.ownerCount(rid) == 1:
 		st.N[2] = 1
-		return w.why.Refuse(st, plain("You are the last owner. Please set new owner before banning the user."))
+		return w.why.Refuse(&st, plain("You are the last owner. Please set new owner before banning the user."))
 	}
-	w.why.Record(st)
+	w.why.Record(&st)
 	now := dateOf(w.clock.Now())
 	var stripped []string
 	s.Status, s.UpdatedAt = statusBanned, now
@@ -103,9 +103,9 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 	s := w.sub(rid, u.ID)
 	st := w.banTargetStep(u, rid, s, true)
 	if s == nil || !s.Banned() {
-		return w.why.Refuse(st, plain("error-user-not-banned"))
+		return w.why.Refuse(&st, plain("error-user-not-banned"))
 	}
-	w.why.Record(st)
+	w.why.Record(&st)
 	w.delSub(s)
 	w.note(chkBanned, explain.Note, S{u.Username, rid}, N{0, 0, 1})
 	return nil

@@ -3,6 +3,8 @@ package world
 import (
 	"fmt"
 	"testing"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // benchWorld returns the default world with extra invites (none of them reusable by the
@@ -103,6 +105,42 @@ func BenchmarkRoomMembers(b *testing.B) {
 				if err != nil || m.Total != 2 {
 					b.Fatalf("RoomMembers = %+v, %v; want 2 members", m, err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkTrace prices recording the steps of useInviteToken (alice, a member, Forevr) and
+// validateInviteToken (PrjXok) in the world alone: untraced, and traced into a fresh trace
+// per call as the mock does.
+func BenchmarkTrace(b *testing.B) {
+	w, _ := benchWorld(b, 0, 0)
+	calls := []struct {
+		name string
+		run  func(w *World)
+	}{
+		{"useInviteToken", func(w *World) {
+			if _, err := w.UseInviteToken("alice", "Forevr"); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{"validateInviteToken", func(w *World) {
+			if !w.ValidateInviteToken("PrjXok") {
+				b.Fatal("PrjXok is not valid")
+			}
+		}},
+	}
+	for _, c := range calls {
+		b.Run(c.name+"/untraced", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run(w)
+			}
+		})
+		b.Run(c.name+"/traced", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run(w.Explain(explain.New()))
 			}
 		})
 	}

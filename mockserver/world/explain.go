@@ -21,12 +21,12 @@ type (
 
 // note records a step of check c with verdict v.
 func (w *World) note(c *explain.Check, v explain.Verdict, s S, n N) {
-	w.why.Record(explain.Step{Check: c, Verdict: v, S: s, N: n})
+	w.why.Record(&explain.Step{Check: c, Verdict: v, S: s, N: n})
 }
 
 // refuse records the step of check c that refused, and returns err, the answer it decided.
 func (w *World) refuse(err *Error, c *explain.Check, s S, n N) error {
-	return w.why.Refuse(explain.Step{Check: c, S: s, N: n}, err)
+	return w.why.Refuse(&explain.Step{Check: c, S: s, N: n}, err)
 }
 
 // nowMs is the world's clock in Unix milliseconds, for time slots.
@@ -725,10 +725,10 @@ func verdictOf(ok bool) explain.Verdict {
 
 // banStep is chkInviteBan's step for u's subscription sub to room.
 func (w *World) banStep(u *User, room *Room, sub *Subscription) explain.Step {
-	st := explain.Step{Check: chkInviteBan, S: S{u.Username, room.ID, w.version}, N: N{subState(sub), 0, explain.Flag(w.checksBansOnInvite())}}
-	if sub != nil && sub.Banned() {
+	st := explain.Step{Check: chkInviteBan, S: S{u.Username, room.ID, w.version}, N: N{subState(sub)}}
+	if sub != nil && sub.Banned() { // the rest only matters for a ban
 		b := w.notes.ban(sub)
-		st.S[3], st.N[1] = b.by, b.at
+		st.S[3], st.N[1], st.N[2] = b.by, b.at, explain.Flag(w.checksBansOnInvite())
 	}
 	return st
 }

@@ -44,14 +44,15 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	}
 	sub := w.sub(room.ID, uid)
 	if sub != nil && sub.Banned() && w.checksBansOnInvite() {
-		return nil, w.why.Refuse(w.banStep(u, room, sub), errUserIsBanned("useInviteToken"))
+		st := w.banStep(u, room, sub)
+		return nil, w.why.Refuse(&st, errUserIsBanned("useInviteToken"))
 	}
 	if w.why != nil {
 		st := w.banStep(u, room, sub)
 		if sub != nil && sub.Banned() {
 			st.Verdict = explain.Note // before 8.4.0 the invite lifts the ban
 		}
-		w.why.Record(st)
+		w.why.Record(&st)
 	}
 	usesBefore, subBefore := int64(inv.Uses), subState(sub)
 	now := dateOf(w.clock.Now())
@@ -79,7 +80,9 @@ func (w *World) ValidateInviteToken(token string) bool {
 	w.mu.Lock()
 	defer w.unlock()
 	_, _, err := w.validateInviteToken(token)
-	w.note(chkInviteAnswer, explain.Note, S{}, N{explain.Flag(err == nil)})
+	if err != nil { // a valid token's steps say so already
+		w.note(chkInviteAnswer, explain.Note, S{}, N{0})
+	}
 	return err == nil
 }
 

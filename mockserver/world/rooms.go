@@ -225,9 +225,9 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	case s == nil:
 		w.join(r, u, nil, dateOf(w.clock.Now()))
 	case s.Banned():
-		return nil, w.why.Refuse(join, errUserIsBanned("addUsersToRoom")) // message text [inferred]
+		return nil, w.why.Refuse(&join, errUserIsBanned("addUsersToRoom")) // message text [inferred]
 	}
-	w.why.Record(join)
+	w.why.Record(&join)
 	return r.clone(), nil
 }
 
