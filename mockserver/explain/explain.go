@@ -20,8 +20,6 @@ import (
 	"unsafe"
 )
 
-
-
 // Verdict says what a step was: a check that passed, a check that refused, or a note about
 // what the rule did or skipped.
 type Verdict uint8
