@@ -14,7 +14,7 @@ import (
 // chkRoute's N[0] is the edits from the request's path to the nearest operation's, N[1] 1 when
 // the contract has any operation.
 var chkRoute = &explain.Check{Name: "route", S: [4]string{"method", "path", "nearestMethod", "nearestPath"},
-	N: [4]string{"edits", "found"},
+	N: [4]string{"edits", "found"}, Bools: 1 << 1,
 	Text: func(s *explain.Step) string {
 		head := fmt.Sprintf("no operation %s %s in the contract", s.S[0], s.S[1])
 		switch {
@@ -64,7 +64,7 @@ var chkSaved = &explain.Check{Name: "state.save", S: [4]string{"error"},
 	}}
 
 // chkContract is the answer checked against the contract; N[0] is 1 in strict mode.
-var chkContract = &explain.Check{Name: "contract", S: [4]string{"violation"}, N: [4]string{"strict"},
+var chkContract = &explain.Check{Name: "contract", S: [4]string{"violation"}, N: [4]string{"strict"}, Bools: 1,
 	Text: func(s *explain.Step) string {
 		if s.N[0] == 1 {
 			return "the answer broke the contract (" + s.S[0] + "): strict mode answers 500 error-contract-violation instead"

@@ -54,6 +54,10 @@ type Check struct {
 	N [4]string
 	// Times marks the number slots that hold times (bit i for N[i]): Unix milliseconds, 0 = none.
 	Times uint8
+	// Bools marks the number slots that hold booleans (bit i for N[i]): 0 false, 1 true.
+	Bools uint8
+	// Enums words the number slots that hold one of a few states: N[i] = j is Enums[i][j].
+	Enums [4][]string
 	// Text words a step of this check.
 	Text func(s *Step) string
 
@@ -287,14 +291,19 @@ func (s *Step) facts() map[string]any {
 		}
 	}
 	for i, name := range s.Check.N {
+		v, enum := s.N[i], s.Check.Enums[i]
 		switch {
 		case name == "":
+		case s.Check.Bools&(1<<i) != 0:
+			put(name, v != 0)
+		case enum != nil && v >= 0 && v < int64(len(enum)):
+			put(name, enum[v])
 		case s.Check.Times&(1<<i) == 0:
-			put(name, s.N[i])
-		case s.N[i] == 0:
+			put(name, v)
+		case v == 0:
 			put(name, nil)
 		default:
-			put(name, time.UnixMilli(s.N[i]).UTC().Format(time.RFC3339Nano))
+			put(name, time.UnixMilli(v).UTC().Format(time.RFC3339Nano))
 		}
 	}
 	return out

@@ -64,7 +64,7 @@ func roomWords(t string) string {
 
 // Authentication (the pipeline's step 2, through Authenticate).
 
-var chkAuthHeaders = &explain.Check{Name: "auth.headers", N: [4]string{"hasUserId", "hasAuthToken"},
+var chkAuthHeaders = &explain.Check{Name: "auth.headers", N: [4]string{"hasUserId", "hasAuthToken"}, Bools: 0b11,
 	Text: func(s *explain.Step) string {
 		switch {
 		case s.N[0] == 0 && s.N[1] == 0:
@@ -115,7 +115,7 @@ var chkLoginUser = &explain.Check{Name: "login.user", S: [4]string{"by", "value"
 		}
 	}}
 
-var chkLoginPassword = &explain.Check{Name: "login.password", S: [4]string{"username"}, N: [4]string{"digest", "hasPassword"},
+var chkLoginPassword = &explain.Check{Name: "login.password", S: [4]string{"username"}, N: [4]string{"digest", "hasPassword"}, Bools: 0b11,
 	Text: func(s *explain.Step) string {
 		how := "the password"
 		if s.N[0] == 1 {
@@ -147,7 +147,7 @@ var chkLoginResume = &explain.Check{Name: "login.resume", S: [4]string{"username
 		return "the resume token matches no login token in this world (logged out, or never issued)"
 	}}
 
-var chkLogout = &explain.Check{Name: "logout", S: [4]string{"username"}, N: [4]string{"removed", "loginTokens"},
+var chkLogout = &explain.Check{Name: "logout", S: [4]string{"username"}, N: [4]string{"removed", "loginTokens"}, Bools: 0b01,
 	Text: func(s *explain.Step) string {
 		if s.N[0] == 0 {
 			return fmt.Sprintf("the request's login token was already gone: nothing removed (%s holds %d)", s.S[0], s.N[1])
@@ -347,12 +347,14 @@ var chkRoomType = &explain.Check{Name: "room.type", S: [4]string{"room", "type"}
 var chkInviteUser = &explain.Check{Name: "invite.user", S: [4]string{"userId"},
 	Text: func(s *explain.Step) string { return fmt.Sprintf("the caller %q does not exist", s.S[0]) }}
 
-// Subscription states in a step's number slot.
+// Subscription states in a step's number slot, and their words.
 const (
 	subNone   = 0
 	subMember = 1
 	subBanned = 2
 )
+
+var subStates = []string{"none", "member", "banned"}
 
 func subState(s *Subscription) int64 {
 	switch {
@@ -378,7 +380,7 @@ func banWords(by string, at int64) string {
 // chkInviteBan is useInviteToken's ban check (8.4.0, PR #40087). N[2] is 1 when the emulated
 // version checks bans.
 var chkInviteBan = &explain.Check{Name: "subscription.ban", S: [4]string{"username", "room", "emulated", "bannedBy"},
-	N: [4]string{"subscription", "bannedAt", "checksBans"}, Times: 1 << 1,
+	N: [4]string{"subscription", "bannedAt", "checksBans"}, Times: 1 << 1, Bools: 1 << 2, Enums: [4][]string{subStates},
 	Text: func(s *explain.Step) string {
 		switch {
 		case s.N[0] == subNone:
@@ -396,7 +398,7 @@ var chkInviteBan = &explain.Check{Name: "subscription.ban", S: [4]string{"userna
 
 // chkInviteUse is what useInviteToken wrote. N[2] is the caller's subscription before.
 var chkInviteUse = &explain.Check{Name: "invite.use", S: [4]string{"username", "room", "invite"},
-	N: [4]string{"usesBefore", "usesAfter", "subscription"},
+	N: [4]string{"usesBefore", "usesAfter", "subscriptionBefore"}, Enums: [4][]string{2: subStates},
 	Text: func(s *explain.Step) string {
 		switch s.N[2] {
 		case subNone:
@@ -407,7 +409,7 @@ var chkInviteUse = &explain.Check{Name: "invite.use", S: [4]string{"username", "
 		return fmt.Sprintf("%s is a member already: only their inviteToken is saved; invite %s's uses stay %d (members do not use up a slot)", s.S[0], s.S[2], s.N[0])
 	}}
 
-var chkInviteAnswer = &explain.Check{Name: "invite.answer", N: [4]string{"valid"},
+var chkInviteAnswer = &explain.Check{Name: "invite.answer", N: [4]string{"valid"}, Bools: 1,
 	Text: func(s *explain.Step) string {
 		if s.N[0] == 1 {
 			return "valid: true"
@@ -418,7 +420,7 @@ var chkInviteAnswer = &explain.Check{Name: "invite.answer", N: [4]string{"valid"
 var chkInviteRid = &explain.Check{Name: "invite.rid",
 	Text: func(*explain.Step) string { return "rid missing or empty" }}
 
-var chkInviteMember = &explain.Check{Name: "invite.member", S: [4]string{"username", "room"}, N: [4]string{"subscribed", "roomExists"},
+var chkInviteMember = &explain.Check{Name: "invite.member", S: [4]string{"username", "room"}, N: [4]string{"subscribed", "roomExists"}, Bools: 0b11,
 	Text: func(s *explain.Step) string {
 		switch {
 		case s.Verdict == explain.Pass:
@@ -440,7 +442,7 @@ var chkInviteMaxUses = &explain.Check{Name: "invite.maxUses", N: [4]string{"maxU
 	}}
 
 var chkInviteReuse = &explain.Check{Name: "invite.reuse", S: [4]string{"invite", "room"},
-	N: [4]string{"reused", "days", "maxUses", "expires"}, Times: 1 << 3,
+	N: [4]string{"reused", "days", "maxUses", "expires"}, Times: 1 << 3, Bools: 1,
 	Text: func(s *explain.Step) string {
 		if s.N[0] == 1 {
 			return fmt.Sprintf("reused invite %s: the caller's, for %s with days %d and maxUses %d, neither expired nor used up",
@@ -502,7 +504,7 @@ func (w *World) userByParams(sel UserSelector) *User {
 
 // Bans.
 
-var chkBanRoom = &explain.Check{Name: "ban.room", S: [4]string{"room", "type"}, N: [4]string{"exists"},
+var chkBanRoom = &explain.Check{Name: "ban.room", S: [4]string{"room", "type"}, N: [4]string{"exists"}, Bools: 1,
 	Text: func(s *explain.Step) string {
 		if s.N[0] == 0 {
 			return fmt.Sprintf("room %q does not exist", s.S[0])
@@ -516,7 +518,7 @@ var chkBanCaller = &explain.Check{Name: "ban.caller", S: [4]string{"userId"},
 // chkBanTarget is the target's subscription as rooms.banUser and rooms.unbanUser see it. N[1]
 // is 1 for unbanUser; N[2] is 1 when the target is the room's last owner.
 var chkBanTarget = &explain.Check{Name: "ban.subscription", S: [4]string{"username", "room", "bannedBy"},
-	N: [4]string{"subscription", "unban", "lastOwner", "bannedAt"}, Times: 1 << 3,
+	N: [4]string{"subscription", "unban", "lastOwner", "bannedAt"}, Times: 1 << 3, Bools: 0b110, Enums: [4][]string{subStates},
 	Text: func(s *explain.Step) string {
 		who, room := s.S[0], s.S[1]
 		switch {
@@ -537,7 +539,7 @@ var chkBanTarget = &explain.Check{Name: "ban.subscription", S: [4]string{"userna
 	}}
 
 var chkBanned = &explain.Check{Name: "ban.write", S: [4]string{"username", "room", "stripped"},
-	N: [4]string{"usersCountBefore", "usersCountAfter", "unban"},
+	N: [4]string{"usersCountBefore", "usersCountAfter", "unban"}, Bools: 1 << 2,
 	Text: func(s *explain.Step) string {
 		if s.N[2] == 1 {
 			return fmt.Sprintf("%s unbanned from %s: the subscription is deleted, so they are no member until they join or are invited again", s.S[0], s.S[1])
@@ -559,6 +561,7 @@ var chkMembersPage = &explain.Check{Name: "members.page", S: [4]string{"room", "
 
 // chkRoomName's N[0]: 1 missing, 2 off the name pattern, 3 taken (S[1] is the room holding it).
 var chkRoomName = &explain.Check{Name: "room.name", S: [4]string{"name", "takenBy"}, N: [4]string{"problem"},
+	Enums: [4][]string{{"none", "missing", "pattern", "taken"}},
 	Text: func(s *explain.Step) string {
 		switch s.N[0] {
 		case 1:
@@ -582,7 +585,8 @@ var chkRoomDeleted = &explain.Check{Name: "room.delete", S: [4]string{"room"}, N
 
 // chkRoomJoin is a user joining a room through channels.invite/groups.invite (N[1] 0) or
 // channels.join (N[1] 1).
-var chkRoomJoin = &explain.Check{Name: "room.join", S: [4]string{"username", "room"}, N: [4]string{"subscription", "join"},
+var chkRoomJoin = &explain.Check{Name: "room.join", S: [4]string{"username", "room"}, N: [4]string{"subscription", "channelsJoin"},
+	Bools: 1 << 1, Enums: [4][]string{subStates},
 	Text: func(s *explain.Step) string {
 		switch s.N[0] {
 		case subNone:
@@ -593,7 +597,7 @@ var chkRoomJoin = &explain.Check{Name: "room.join", S: [4]string{"username", "ro
 		return fmt.Sprintf("%s is a member of %s already: nothing changes", s.S[0], s.S[1])
 	}}
 
-var chkSubscription = &explain.Check{Name: "subscription.get", S: [4]string{"username", "room", "status"}, N: [4]string{"found"},
+var chkSubscription = &explain.Check{Name: "subscription.get", S: [4]string{"username", "room", "status"}, N: [4]string{"found"}, Bools: 1,
 	Text: func(s *explain.Step) string {
 		switch {
 		case s.N[0] == 0:
@@ -619,6 +623,7 @@ const (
 )
 
 var chkUserData = &explain.Check{Name: "user.data", S: [4]string{"value"}, N: [4]string{"problem"},
+	Enums: [4][]string{{"none", "roles", "name", "username", "username pattern", "password", "username taken", "email taken", "email"}},
 	Text: func(s *explain.Step) string {
 		switch s.N[0] {
 		case userRoles:

@@ -75,7 +75,7 @@ func TestBanStepSaysWhoBannedAndWhen(t *testing.T) {
 		!strings.Contains(s.Text, "since 8.4.0") {
 		t.Errorf("ban step: %s %q", s.Verdict, s.Text)
 	}
-	if s.Facts["bannedBy"] != admin || s.Facts["checksBans"] != int64(1) {
+	if s.Facts["bannedBy"] != admin || s.Facts["checksBans"] != true || s.Facts["subscription"] != "banned" {
 		t.Errorf("ban facts %v", s.Facts)
 	}
 }
