@@ -14,6 +14,7 @@
     lastId: 0,          // the newest entry id seen
     stream: null,       // the AbortController of the open event stream
     overview: null,     // the selected world's GET /_mock/world answer
+    worlds: null,       // the last GET /_mock/worlds answer's worlds
     refreshTimer: 0,
   };
 
@@ -128,6 +129,7 @@
     const body = $('worlds').tBodies[0];
     body.replaceChildren();
     let selectedExists = false;
+    state.worlds = data.worlds;
     for (const w of data.worlds) {
       const name = w.id || 'default';
       const selected = w.id === state.world;
@@ -159,7 +161,9 @@
     const o = await call('GET', withWorld('/_mock/world', { limit: '200' }));
     state.overview = o;
     $('world-title').textContent = 'World: ' + (o.id || 'default') + ' (Rocket.Chat ' + o.version + ')';
-    $('world-clock').textContent = 'Clock: ' + o.now + '. Latency: ' + o.latency + '.';
+    const info = (state.worlds || []).find((w) => w.id === o.id);
+    const how = info ? (info.clock.frozen ? ', frozen' : ', running') + (info.clock.offset !== '0s' ? ', offset ' + info.clock.offset : '') : '';
+    $('world-clock').textContent = 'Clock: ' + shortTime(o.now) + how + '. Latency: ' + o.latency + '.';
     if (document.activeElement !== $('emulate')) $('emulate').value = o.version;
     if (document.activeElement !== $('latency')) $('latency').value = o.latency;
     renderInvites(o);
@@ -371,7 +375,8 @@
   }
 
   async function refresh() {
-    await Promise.all([refreshWorlds(), refreshWorld()]);
+    await refreshWorlds(); // first: the world's clock line reads its frozen and offset
+    await refreshWorld();
   }
 
   async function select(id) {
