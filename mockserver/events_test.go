@@ -175,26 +175,22 @@ func TestEventsAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := httptest.NewRequest(http.MethodGet, "/_mock/events", nil)
-	r.RemoteAddr = "192.0.2.7:5000"
-	rec := httptest.NewRecorder()
-	open.ServeHTTP(rec, r)
-	if rec.Code != http.StatusForbidden {
-		t.Errorf("a remote client without a token: %d %s, want 403", rec.Code, rec.Body)
-	}
-	r = httptest.NewRequest(http.MethodPost, "/_mock/events", nil)
-	r.RemoteAddr = "127.0.0.1:1"
-	rec = httptest.NewRecorder()
-	open.ServeHTTP(rec, r)
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /_mock/events: %d, want 405", rec.Code)
-	}
-	r = httptest.NewRequest(http.MethodGet, "/_mock/events?sandbox=sb-nope", nil)
-	r.RemoteAddr = "127.0.0.1:1"
-	rec = httptest.NewRecorder()
-	open.ServeHTTP(rec, r)
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("an unknown sandbox: %d, want 404", rec.Code)
+	for _, c := range []struct {
+		name, method, target, remote string
+		status                       int
+	}{
+		{"a remote client without a token", http.MethodGet, "/_mock/events", "192.0.2.7:5000", http.StatusForbidden},
+		{"POST", http.MethodPost, "/_mock/events", "127.0.0.1:1", http.StatusMethodNotAllowed},
+		{"an unknown sandbox", http.MethodGet, "/_mock/events?sandbox=sb-nope", "127.0.0.1:1", http.StatusNotFound},
+		{"a cursor that is no id", http.MethodGet, "/_mock/events?after=x", "127.0.0.1:1", http.StatusBadRequest},
+	} {
+		r := httptest.NewRequest(c.method, c.target, nil)
+		r.RemoteAddr = c.remote
+		rec := httptest.NewRecorder()
+		open.ServeHTTP(rec, r)
+		if rec.Code != c.status {
+			t.Errorf("%s: %d %s, want %d", c.name, rec.Code, rec.Body, c.status)
+		}
 	}
 }
 

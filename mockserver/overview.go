@@ -47,7 +47,8 @@ func infoOf(sb *sandbox) worldInfo {
 	}
 }
 
-func (s *Server) listWorlds(*controlCall) answer {
+// sandboxesByAge returns the sandboxes, oldest first (ties by id).
+func (s *Server) sandboxesByAge() []*sandbox {
 	s.mu.RLock()
 	all := make([]*sandbox, 0, len(s.sandboxes))
 	for _, sb := range s.sandboxes {
@@ -60,8 +61,12 @@ func (s *Server) listWorlds(*controlCall) answer {
 		}
 		return strings.Compare(a.id, b.id)
 	})
+	return all
+}
+
+func (s *Server) listWorlds(*controlCall) answer {
 	list := []worldInfo{infoOf(s.main)}
-	for _, sb := range all {
+	for _, sb := range s.sandboxesByAge() {
 		list = append(list, infoOf(sb))
 	}
 	return ok(struct {
