@@ -54,7 +54,8 @@ func New(w *world.World, o Options) *Handler {
 // call is one request on its way through the pipeline.
 type call struct {
 	r      *http.Request
-	world  *world.World // the handler's world, recording into the request's trace
+	world  *world.World // the handler's world, recording into the request's trace (&handle then)
+	handle world.World
 	route  *spec.Route
 	userID string // the authenticated caller ("" on unsecured routes)
 	token  string
@@ -134,7 +135,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Tra
 	c := &call{r: r, route: route, world: h.world}
 	if tr != nil {
 		tr.Operation = route.OperationID
-		c.world = h.world.Explain(tr)
+		c.handle = *h.world.Explain(tr) // a copy of the handle in c: no allocation of its own
+		c.world = &c.handle
 	}
 	if route.Secured {
 		c.userID, c.token = r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")

@@ -104,15 +104,17 @@ type Step struct {
 }
 
 // Trace is what one request's decision recorded. It is written by the goroutine serving the
-// request only, and read-only once the request is answered (the journal keeps it).
+// request only, and read-only once the request is answered (the journal keeps a copy). Its zero
+// value is an empty trace; a Trace may be copied once written, as the journal does.
 //
 // Steps are stored encoded in bytes: per step the check's number, the verdict, a mask of the
 // slots set, then those slots' values (strings copied, numbers as varints). A typical answer's
-// steps fit the inline bytes, so recording allocates nothing but the trace, which holds no
-// pointer into the world's documents and little for the collector to scan.
+// steps fit the inline bytes, so recording allocates nothing, and a trace holds no pointer
+// into the world's documents.
 type Trace struct {
-	buf    []byte
-	inline [128]byte
+	n      uint8     // bytes of inline in use
+	inline [128]byte // the steps while they fit
+	more   []byte    // all the steps once they outgrow inline (it is then unused)
 
 	// User is the caller the request was made as (the authenticated X-User-Id, or the user
 	// who logged in); "" when none.
@@ -127,10 +129,14 @@ type Trace struct {
 }
 
 // New returns an empty trace.
-func New() *Trace {
-	t := &Trace{}
-	t.buf = t.inline[:0]
-	return t
+func New() *Trace { return &Trace{} }
+
+// bytes are the encoded steps.
+func (t *Trace) bytes() []byte {
+	if t.more != nil {
+		return t.more
+	}
+	return t.inline[:t.n]
 }
 
 // Record appends a copy of s. On a nil trace it does nothing.
@@ -150,7 +156,7 @@ func (t *Trace) Record(s *Step) {
 		}
 	}
 	id := s.Check.key()
-	b := append(t.buf, byte(id), byte(id>>8), byte(s.Verdict), mask)
+	b := append(t.bytes(), byte(id), byte(id>>8), byte(s.Verdict), mask)
 	for _, v := range s.S {
 		if v != "" {
 			b = binary.AppendUvarint(b, uint64(len(v)))
@@ -162,7 +168,11 @@ func (t *Trace) Record(s *Step) {
 			b = binary.AppendVarint(b, v)
 		}
 	}
-	t.buf = b
+	if t.more == nil && len(b) <= len(t.inline) && &b[0] == &t.inline[0] {
+		t.n = uint8(len(b)) // appended in place
+		return
+	}
+	t.more = b
 }
 
 // Refuse records s as the check that refused and returns err, the answer it decided: a rule
@@ -181,7 +191,7 @@ func (t *Trace) Steps() []Step {
 		return nil
 	}
 	var out []Step
-	b := t.buf
+	b := t.bytes()
 	for len(b) >= 4 {
 		s := Step{Check: checkOf(uint32(b[0]) | uint32(b[1])<<8), Verdict: Verdict(b[2])}
 		mask := b[3]
@@ -211,11 +221,7 @@ func (t *Trace) Size() int {
 	if t == nil {
 		return 0
 	}
-	n := int(unsafe.Sizeof(Trace{})) + len(t.User) + len(t.Operation) + len(t.Answer)
-	if cap(t.buf) > len(t.inline) {
-		n += cap(t.buf)
-	}
-	return n
+	return int(unsafe.Sizeof(Trace{})) + cap(t.more) + len(t.User) + len(t.Operation) + len(t.Answer)
 }
 
 // Explanation is a trace in words, as GET /_mock/requests shows it under "explain".

@@ -113,3 +113,21 @@ func TestWordsForTime(t *testing.T) {
 		t.Error("Flag")
 	}
 }
+
+// TestACopiedTraceKeepsItsSteps: the journal may keep a copy of a trace, inline or grown.
+func TestACopiedTraceKeepsItsSteps(t *testing.T) {
+	var tr Trace
+	tr.Record(&Step{Check: chkDemo, S: [4]string{"alice"}})
+	small := tr
+	tr.Record(&Step{Check: chkDemo, S: [4]string{"bob"}})
+	if got := small.Steps(); len(got) != 1 || got[0].S[0] != "alice" {
+		t.Errorf("a copy taken after one step holds %+v", got)
+	}
+	for range 10 {
+		tr.Record(&Step{Check: chkDemo, S: [4]string{strings.Repeat("x", 40)}})
+	}
+	grown := tr
+	if len(grown.Steps()) != 12 || grown.Steps()[1].S[0] != "bob" {
+		t.Errorf("a copy of a grown trace holds %d steps", len(grown.Steps()))
+	}
+}
