@@ -127,9 +127,10 @@ func (st *streams) ended() chan struct{} {
 	return st.done
 }
 
-// EndStreams ends every open event stream of GET /_mock/events and refuses new ones. Call it
-// before http.Server.Shutdown (or httptest.Server.Close), which otherwise waits for the
-// streams, open as long as their dashboards are.
+// EndStreams ends every open event stream of GET /_mock/events; a stream opened afterwards
+// ends right after its first line. Call it before http.Server.Shutdown (or
+// httptest.Server.Close), which otherwise waits for the streams, open as long as their
+// dashboards are.
 func (s *Server) EndStreams() {
 	done := s.streams.ended()
 	s.streams.once.Do(func() { close(done) })
