@@ -56,7 +56,8 @@ type rawBodies struct {
 type journalRecord struct {
 	entry  JournalEntry
 	bodies rawBodies
-	trace  *explain.Trace // read-only; worded only when the journal is read
+	trace  explain.Trace // a copy of the answer's explanation, worded only when the journal is read
+	traced bool          // trace holds one (benchmarks can turn explanations off)
 }
 
 // journal is a world's bounded ring of answered requests. Its mutex guards only the ring and
@@ -81,7 +82,10 @@ func (j *journal) record(e JournalEntry, b rawBodies, tr *explain.Trace) {
 	e.RequestBody, e.ResponseBody, e.Explain = nil, nil, nil
 	e.Truncated = b.requestCut || b.responseCut
 	b.request, b.response = clip(b.request), clip(b.response)
-	rec := journalRecord{entry: e, bodies: b, trace: tr}
+	rec := journalRecord{entry: e, bodies: b}
+	if tr != nil {
+		rec.trace, rec.traced = *tr, true
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.total++
@@ -139,7 +143,9 @@ func (rec journalRecord) shown() JournalEntry {
 	e := rec.entry
 	e.RequestBody = journalBody(rec.bodies.request, rec.bodies.requestCut)
 	e.ResponseBody = journalBody(rec.bodies.response, rec.bodies.responseCut)
-	e.Explain = rec.trace.Explain()
+	if rec.traced {
+		e.Explain = rec.trace.Explain()
+	}
 	return e
 }
 

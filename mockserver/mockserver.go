@@ -166,9 +166,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Duration("duration", time.Since(start)),
 		slog.String("sandbox", sandboxID),
 	}
-	if rec.trace != nil && s.log.Enabled(r.Context(), slog.LevelDebug) {
+	if rec.why != nil && s.log.Enabled(r.Context(), slog.LevelDebug) {
 		// At debug level the request line carries the answer's explanation.
-		attrs = append(attrs, slog.String("explain", rec.trace.Explain().Summary))
+		attrs = append(attrs, slog.String("explain", rec.why.Explain().Summary))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
@@ -236,7 +236,7 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 	reqBody, reqCut := captureRequestBody(r)
 	var tr *explain.Trace
 	if !s.cfg.unexplained {
-		tr = explain.New()
+		tr = &rec.trace // allocated with the recorder; the journal keeps a copy
 	}
 	if d := time.Duration(sb.latency.Load()); d > 0 {
 		if !sleep(r, d) {
@@ -247,7 +247,7 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 	}
 	rec.capture = true
 	sb.api.Serve(rec, r, tr)
-	rec.trace = tr
+	rec.why = tr
 	sb.journal.record(JournalEntry{
 		Time:       start.UTC(),
 		Method:     r.Method,
@@ -321,7 +321,8 @@ type recorder struct {
 	capture bool
 	body    bytes.Buffer
 	cut     bool
-	trace   *explain.Trace // the explanation of a world's answer, for the debug log line
+	trace   explain.Trace  // where a world's answer records its explanation
+	why     *explain.Trace // &trace once a world answered with an explanation, for the debug log line
 }
 
 func (rec *recorder) WriteHeader(code int) {

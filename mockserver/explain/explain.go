@@ -144,30 +144,24 @@ func (t *Trace) Record(s *Step) {
 	if t == nil {
 		return
 	}
+	id := s.Check.key()
+	b := append(t.bytes(), byte(id), byte(id>>8), byte(s.Verdict), 0)
+	at := len(b) - 1 // the slot mask, known at the end
 	var mask byte
 	for i, v := range s.S {
 		if v != "" {
 			mask |= 1 << i
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
 		}
 	}
 	for i, v := range s.N {
 		if v != 0 {
 			mask |= 1 << (4 + i)
-		}
-	}
-	id := s.Check.key()
-	b := append(t.bytes(), byte(id), byte(id>>8), byte(s.Verdict), mask)
-	for _, v := range s.S {
-		if v != "" {
-			b = binary.AppendUvarint(b, uint64(len(v)))
-			b = append(b, v...)
-		}
-	}
-	for _, v := range s.N {
-		if v != 0 {
 			b = binary.AppendVarint(b, v)
 		}
 	}
+	b[at] = mask
 	if t.more == nil && len(b) <= len(t.inline) && &b[0] == &t.inline[0] {
 		t.n = uint8(len(b)) // appended in place
 		return
