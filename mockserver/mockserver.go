@@ -1,10 +1,12 @@
 // Package mockserver composes the mock Rocket.Chat server: the default world at /api/...,
 // isolated sandboxes at /sandboxes/{id}/api/..., and the control API at /_mock/... that steers
-// them (reset, clock, settings, state, request journal; spec/mock-control.yaml).
+// them (reset, clock, settings, state, request journal; spec/mock-control.yaml), with the
+// dashboard at /_mock/ui (mockserver/dashboard) and its event stream at /_mock/events.
 //
 // Each world has its own state, clock, emulated version, latency and journal; the Rocket.Chat
-// rules live in mockserver/world and the REST surface in mockserver/api. A Server is an
-// http.Handler:
+// rules live in mockserver/world and the REST surface in mockserver/api. Every answer a world
+// gives is journaled with its explanation (mockserver/explain): the checks that decided it, as
+// the rules and the pipeline recorded them. A Server is an http.Handler:
 //
 //	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithEmulate("8.3.0"))
 //	if err != nil { ... }
