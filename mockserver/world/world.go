@@ -9,6 +9,10 @@
 //
 // Times are UTC: the mock's "server local time" is UTC, which decides where
 // findOrCreateInvite's calendar days fall.
+//
+// The rules record why they answer as they do: the handle Explain returns records each check
+// an operation runs, with the state it looked at, into an explain.Trace (explain.go holds the
+// checks and their words). The handle New returns records nothing.
 package world
 
 import (
