@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver"
@@ -163,4 +165,64 @@ func benchScale(b *testing.B, name string, n int) {
 	for _, c := range benchCalls[:3] {
 		b.Run("invites="+name+"/"+c.name, func(b *testing.B) { benchServe(b, srv, c) })
 	}
+}
+
+// BenchmarkExplanations prices the explanations: validateInviteToken and useInviteToken
+// through the whole handler stack (strict) of two servers, one recording explanations as the
+// mock always does, one not (a switch only benchmarks have). Each iteration sends the call to
+// both, in alternating order, timing each: the two are measured interleaved, microseconds
+// apart, so a shared machine's load falls on both alike. It reports each server's median time
+// per call (a preempted call, milliseconds long on a busy machine, moves a median little and
+// a mean much), the overhead of the medians in percent, and the overhead of the means.
+func BenchmarkExplanations(b *testing.B) {
+	for _, c := range benchCalls[:2] {
+		b.Run(c.name, func(b *testing.B) {
+			explained := newBenchServer(b, mockserver.WithStrict(true))
+			unexplained := newBenchServer(b, mockserver.WithStrict(true), mockserver.WithoutExplanations())
+			tmpl := c.request()
+			w := &discardWriter{header: http.Header{}}
+			serve := func(h http.Handler) time.Duration {
+				r := tmpl.Clone(tmpl.Context())
+				r.Body = io.NopCloser(strings.NewReader(c.body))
+				clear(w.header)
+				w.status = 0
+				start := time.Now()
+				h.ServeHTTP(w, r)
+				d := time.Since(start)
+				if w.status != http.StatusOK {
+					b.Fatalf("%s answered %d", c.name, w.status)
+				}
+				return d
+			}
+			var on, off []time.Duration
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if i%2 == 0 {
+					on = append(on, serve(explained))
+					off = append(off, serve(unexplained))
+				} else {
+					off = append(off, serve(unexplained))
+					on = append(on, serve(explained))
+				}
+			}
+			medOn, medOff := median(on), median(off)
+			b.ReportMetric(float64(medOn.Nanoseconds()), "explained-ns/op")
+			b.ReportMetric(float64(medOff.Nanoseconds()), "unexplained-ns/op")
+			b.ReportMetric(100*(float64(medOn)/float64(medOff)-1), "%overhead")
+			b.ReportMetric(100*(float64(sum(on))/float64(sum(off))-1), "%overhead-mean")
+		})
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func sum(ds []time.Duration) (t time.Duration) {
+	for _, d := range ds {
+		t += d
+	}
+	return t
 }

@@ -96,6 +96,8 @@ var controlOps = map[string]struct {
 	"importState":   {true, (*Server).importState},
 	"listRequests":  {true, (*Server).listRequests},
 	"clearRequests": {true, (*Server).clearRequests},
+	"listWorlds":    {false, (*Server).listWorlds}, // overview.go
+	"getWorld":      {true, (*Server).getWorld},
 }
 
 // controlTakesBody reports, per operationId of spec/mock-control.yaml, whether the operation
@@ -605,8 +607,9 @@ func stateBodyError(err, readErr error) answer {
 
 func (s *Server) listRequests(c *controlCall) answer {
 	q := c.r.URL.Query()
-	f := journalFilter{path: q.Get("path"), method: q.Get("method")}
+	f := journalFilter{path: q.Get("path"), method: q.Get("method"), user: q.Get("user")}
 	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
+	f.after, _ = strconv.ParseInt(q.Get("after"), 10, 64)
 	f.limit, _ = strconv.Atoi(q.Get("limit"))
 	entries, total, dropped := c.sb.journal.list(f)
 	return ok(struct {

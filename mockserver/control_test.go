@@ -720,6 +720,8 @@ func TestBodilessControlCallsIgnoreBodies(t *testing.T) {
 		{"exportState", "GET", "/_mock/state", "/_mock/state", 200},
 		{"listRequests", "GET", "/_mock/requests", "/_mock/requests", 200},
 		{"clearRequests", "DELETE", "/_mock/requests", "/_mock/requests", 200},
+		{"listWorlds", "GET", "/_mock/worlds", "/_mock/worlds", 200},
+		{"getWorld", "GET", "/_mock/world", "/_mock/world", 200},
 	}
 	bodies := []struct {
 		name   string

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,13 @@ var fuzzSeeds = []fuzzInput{
 	{method: "GET", target: "/_mock/state", authorization: "Bearer x"},
 	{method: "GET", target: "/livez"},
 	{method: "GET", target: "/%2e%2e/api/info"},
+	{method: "GET", target: "/_mock/worlds"},
+	{method: "GET", target: "/_mock/world?sandbox=" + sandboxPlaceholder + "&limit=0"},
+	{method: "GET", target: "/_mock/ui"},
+	{method: "GET", target: "/_mock/ui/app.js", remote: true, authorization: "Bearer x"},
+	{method: "GET", target: "/_mock/ui/../state"},
+	{method: "GET", target: "/_mock/events?after=3&sandbox=" + sandboxPlaceholder},
+	{method: "POST", target: "/_mock/events?after=-1"},
 }
 
 func FuzzServer(f *testing.F) {
@@ -84,6 +92,7 @@ func FuzzServer(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		srv.EndStreams() // an event stream the fuzzer opens ends at once instead of following the journal
 		sandbox := ""
 		if strings.Contains(target, sandboxPlaceholder) {
 			sandbox = openSandbox(t, srv)
@@ -96,7 +105,30 @@ func FuzzServer(f *testing.F) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		checkAnswer(t, req, sandbox, rec.Code, rec.Header(), rec.Body.Bytes())
+		checkJournalExplains(t, srv, req, sandbox, rec.Code)
 	})
+}
+
+// checkJournalExplains: every answer a world journaled carries an explanation that ends in it.
+func checkJournalExplains(t *testing.T, srv http.Handler, req *http.Request, sandbox string, status int) {
+	t.Helper()
+	path, world := req.URL.Path, ""
+	switch {
+	case strings.HasPrefix(path, "/api/") || path == "/api":
+	case sandbox != "" && strings.HasPrefix(path, "/sandboxes/"+sandbox+"/api"):
+		world = "&sandbox=" + sandbox
+	default:
+		return // not a world's Rocket.Chat API: not journaled
+	}
+	e := mustServe(t, srv, http.StatusOK, http.MethodGet, "/_mock/requests?limit=1"+world, "", "", "")
+	var j struct{ Requests []mockserver.JournalEntry }
+	if err := json.Unmarshal(e.body, &j); err != nil || len(j.Requests) != 1 {
+		t.Fatalf("%s %s: journal %s", req.Method, req.URL, e)
+	}
+	x := j.Requests[0].Explain
+	if x == nil || len(x.Steps) == 0 || !strings.HasPrefix(x.Outcome, strconv.Itoa(status)) {
+		t.Fatalf("%s %s answered %d; its explanation: %+v", req.Method, req.URL, status, x)
+	}
 }
 
 // openSandbox opens a sandbox with the default fixtures and returns its id.
@@ -197,6 +229,9 @@ func checkAnswer(t *testing.T, req *http.Request, sandbox string, status int, he
 	path := req.URL.Path
 	v := spec.Default()
 	switch {
+	case path == "/_mock/events" || path == "/_mock/ui" || strings.HasPrefix(path, "/_mock/ui/"):
+		checkDashboardAnswer(t, req, status, header, body)
+		return
 	case strings.HasPrefix(path, "/_mock/"):
 		v = spec.Control()
 	case sandbox != "" && strings.HasPrefix(path, "/sandboxes/"+sandbox+"/"):
@@ -237,6 +272,32 @@ func checkRouterNotFound(t *testing.T, req *http.Request, status int, body []byt
 	}
 	if (status != http.StatusNotFound && status != http.StatusOK) || string(body) != want {
 		t.Fatalf("%s %s (no route) answered %d %q, want the router's %q", req.Method, req.URL, status, body, want)
+	}
+}
+
+// checkDashboardAnswer: the dashboard's page and assets and the event stream answer with their
+// own content type, or refuse like the control API (its JSON error envelope).
+func checkDashboardAnswer(t *testing.T, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	ct := header.Get("Content-Type")
+	switch {
+	case status == http.StatusOK && (strings.HasPrefix(ct, "text/html") || strings.HasPrefix(ct, "text/javascript") ||
+		strings.HasPrefix(ct, "text/css") || ct == "text/event-stream"):
+		if strings.HasPrefix(req.URL.Path, "/_mock/ui") && header.Get("Content-Security-Policy") == "" {
+			t.Fatalf("%s %s: a dashboard asset without its Content-Security-Policy", req.Method, req.URL)
+		}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		checkAccessRefusal(t, req, status, body)
+	case strings.HasPrefix(ct, "text/plain") && (status == http.StatusNotFound || status == http.StatusMethodNotAllowed):
+		// an asset the dashboard does not have (http.NotFound's plain text)
+	default:
+		var env struct {
+			Success   *bool  `json:"success"`
+			ErrorType string `json:"errorType"`
+		}
+		if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.ErrorType == "" {
+			t.Fatalf("%s %s answered %d %s %s, want the page, the stream or an error envelope", req.Method, req.URL, status, ct, body)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"github.com/rcinvite/rcinvite/spec"
 )
 
@@ -35,6 +36,10 @@ type JournalEntry struct {
 	ResponseBody json.RawMessage `json:"responseBody,omitempty"`
 	// Truncated is true when a body was longer than 64 KiB and was cut.
 	Truncated bool `json:"truncated,omitempty"`
+	// User is the caller: the authenticated X-User-Id, or the user who logged in; "" when none.
+	User string `json:"user,omitempty"`
+	// Explain is why the world answered as it did: the checks in the order they ran.
+	Explain *explain.Explanation `json:"explain,omitempty"`
 }
 
 // rawBodies are the bodies of one exchange as captured, at most journalBodyLimit bytes each.
@@ -49,6 +54,8 @@ type rawBodies struct {
 type journalRecord struct {
 	entry  JournalEntry
 	bodies rawBodies
+	trace  explain.Trace // a copy of the answer's explanation, worded only when the journal is read
+	traced bool          // trace holds one (benchmarks can turn explanations off)
 }
 
 // journal is a world's bounded ring of answered requests. Its mutex guards only the ring and
@@ -58,6 +65,7 @@ type journal struct {
 	ring    []journalRecord // len == capacity once full; oldest at next
 	next    int             // where the next entry goes once the ring is full
 	total   int64           // entries recorded since the last clear
+	gen     int64           // clears so far: ids start again from 1 after each
 	maxSize int
 }
 
@@ -68,11 +76,14 @@ func newJournal(size int) *journal {
 // record adds e with its bodies b, giving it the next sequence number and pushing out the
 // oldest entry when full. The bodies are copied (the callers' buffers may be reused) and kept
 // raw; e's body fields are ignored and Truncated is set from b.
-func (j *journal) record(e JournalEntry, b rawBodies) {
-	e.RequestBody, e.ResponseBody = nil, nil
+func (j *journal) record(e JournalEntry, b rawBodies, tr *explain.Trace) {
+	e.RequestBody, e.ResponseBody, e.Explain = nil, nil, nil
 	e.Truncated = b.requestCut || b.responseCut
 	b.request, b.response = clip(b.request), clip(b.response)
 	rec := journalRecord{entry: e, bodies: b}
+	if tr != nil {
+		rec.trace, rec.traced = *tr, true
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.total++
@@ -90,6 +101,7 @@ func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.ring, j.next, j.total = nil, 0, 0
+	j.gen++
 }
 
 // clip returns a copy of at most journalBodyLimit bytes of b, or nil when b is empty.
@@ -119,12 +131,20 @@ func (j *journal) list(f journalFilter) (entries []JournalEntry, total, dropped 
 	// Recorded bodies are never changed, so they are redacted outside the lock.
 	entries = make([]JournalEntry, len(matched))
 	for i, rec := range matched {
-		e := rec.entry
-		e.RequestBody = spec.RedactBody(rec.bodies.request, rec.bodies.requestCut)
-		e.ResponseBody = spec.RedactBody(rec.bodies.response, rec.bodies.responseCut)
-		entries[i] = e
+		entries[i] = rec.shown()
 	}
 	return entries, total, dropped
+}
+
+// shown is the entry as GET /_mock/requests shows it: bodies redacted, explanation worded.
+func (rec journalRecord) shown() JournalEntry {
+	e := rec.entry
+	e.RequestBody = spec.RedactBody(rec.bodies.request, rec.bodies.requestCut)
+	e.ResponseBody = spec.RedactBody(rec.bodies.response, rec.bodies.responseCut)
+	if rec.traced {
+		e.Explain = rec.trace.Explain()
+	}
+	return e
 }
 
 // journalFilter selects journal entries; zero fields match everything.
@@ -132,7 +152,9 @@ type journalFilter struct {
 	path   string // exact, or a prefix when it ends in "*"
 	method string // any case
 	status int
-	limit  int // the most recent matches only
+	user   string // the caller's user id, exactly
+	after  int64  // entries with a greater id only
+	limit  int    // the most recent matches only
 }
 
 func (f journalFilter) match(e *JournalEntry) bool {
@@ -140,6 +162,8 @@ func (f journalFilter) match(e *JournalEntry) bool {
 	case f.method != "" && !strings.EqualFold(f.method, e.Method):
 		return false
 	case f.status != 0 && f.status != e.Status:
+		return false
+	case f.user != "" && f.user != e.User, f.after > 0 && e.ID <= f.after:
 		return false
 	case f.path == "":
 		return true

@@ -9,7 +9,7 @@ import (
 func TestJournalRing(t *testing.T) {
 	j := newJournal(3)
 	for i := range 5 {
-		j.record(JournalEntry{Method: "GET", Path: "/api/v1/p" + string(rune('a'+i)), Status: 200 + i}, rawBodies{})
+		j.record(JournalEntry{Method: "GET", Path: "/api/v1/p" + string(rune('a'+i)), Status: 200 + i}, rawBodies{}, nil)
 	}
 	entries, total, dropped := j.list(journalFilter{})
 	if total != 5 || dropped != 2 || len(entries) != 3 {
@@ -25,7 +25,7 @@ func TestJournalRing(t *testing.T) {
 	if total != 0 || dropped != 0 || len(entries) != 0 {
 		t.Errorf("after clear: total %d dropped %d kept %d", total, dropped, len(entries))
 	}
-	j.record(JournalEntry{}, rawBodies{})
+	j.record(JournalEntry{}, rawBodies{}, nil)
 	if entries, _, _ := j.list(journalFilter{}); entries[0].ID != 1 {
 		t.Errorf("after clear the first id is %d, want 1", entries[0].ID)
 	}
@@ -39,8 +39,8 @@ func TestJournalKeepsRawBodiesAndRedactsOnRead(t *testing.T) {
 	resp := []byte(`{"data":{"authToken":"t0k","userId":"bob"},"status":"success"}`)
 	big := []byte(`{"pass":"` + strings.Repeat("x", journalBodyLimit+100))
 	j.record(JournalEntry{Method: "POST", Path: "/api/v1/login", RequestBody: json.RawMessage(`{"stale":1}`), Truncated: true},
-		rawBodies{request: req, response: resp})
-	j.record(JournalEntry{Method: "POST", Path: "/api/v1/users.register"}, rawBodies{request: big, requestCut: true})
+		rawBodies{request: req, response: resp}, nil)
+	j.record(JournalEntry{Method: "POST", Path: "/api/v1/users.register"}, rawBodies{request: big, requestCut: true}, nil)
 	copy(req, `{"user":"eve","secret":"x", `) // the caller's buffer is reused: the journal must not see it
 	for i := range resp {
 		resp[i] = ' '

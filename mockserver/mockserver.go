@@ -1,10 +1,12 @@
 // Package mockserver composes the mock Rocket.Chat server: the default world at /api/...,
 // isolated sandboxes at /sandboxes/{id}/api/..., and the control API at /_mock/... that steers
-// them (reset, clock, settings, state, request journal; spec/mock-control.yaml).
+// them (reset, clock, settings, state, request journal; spec/mock-control.yaml), with the
+// dashboard at /_mock/ui (mockserver/dashboard) and its event stream at /_mock/events.
 //
 // Each world has its own state, clock, emulated version, latency and journal; the Rocket.Chat
-// rules live in mockserver/world and the REST surface in mockserver/api. A Server is an
-// http.Handler:
+// rules live in mockserver/world and the REST surface in mockserver/api. Every answer a world
+// gives is journaled with its explanation (mockserver/explain): the checks that decided it, as
+// the rules and the pipeline recorded them. A Server is an http.Handler:
 //
 //	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithEmulate("8.3.0"))
 //	if err != nil { ... }
@@ -26,6 +28,7 @@ import (
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver/api"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"github.com/rcinvite/rcinvite/mockserver/statefile"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
@@ -52,6 +55,7 @@ type Server struct {
 
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
+	streams   streams // the event streams of GET /_mock/events (events.go)
 }
 
 // sandbox is one world with what serves it. The default world is a sandbox with an empty id.
@@ -59,11 +63,12 @@ type sandbox struct {
 	id        string
 	createdAt time.Time
 	world     *world.World
-	api       http.Handler
+	api       *api.Handler
 	journal   *journal
 	fixtures  string         // the fixture set it opened with: fixturesDefault or fixturesEmpty
 	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
 	saved     *statefile.Log // its record in the state file, or nil
+	events    watchers       // event streams following its journal (events.go)
 }
 
 // New builds a Server. The default world starts from the fixtures (fixtures.Default() unless
@@ -145,7 +150,9 @@ func newSandboxID() string {
 
 // ServeHTTP answers a request, resolving it in this order:
 //
-//  1. /_mock/... goes to the control API (see serveControl for its own order).
+//  1. /_mock/events streams a world's journal (events.go), /_mock/ui is the dashboard
+//     (dashboard.go), and the rest of /_mock/... goes to the control API (see serveControl
+//     for its own order); control calls that changed something are told to the streams.
 //  2. /api/... goes to the default world.
 //  3. /sandboxes/{id}/api/... goes to that sandbox's world with the /sandboxes/{id} prefix
 //     stripped; an unknown id answers 404 error-sandbox-not-found.
@@ -164,21 +171,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 		return // e.g. rcmock --log-level warn: no attributes built for a line nobody writes
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rec.statusCode()),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("sandbox", sandboxID),
-	)
+	}
+	if rec.why != nil && s.log.Enabled(r.Context(), slog.LevelDebug) {
+		// At debug level the request line carries the answer's explanation.
+		attrs = append(attrs, slog.String("explain", rec.why.Explain().Summary))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // route dispatches r (steps 1 to 5 of ServeHTTP) and returns the id of the sandbox it concerned.
 func (s *Server) route(rec *recorder, r *http.Request, start time.Time) string {
 	path := r.URL.Path
 	switch {
+	case path == "/_mock/events":
+		return s.serveEvents(rec, r)
+	case path == "/_mock/ui" || strings.HasPrefix(path, "/_mock/ui/"):
+		s.serveDashboard(rec, r)
+		return ""
 	case strings.HasPrefix(path, "/_mock/"):
-		return s.serveControl(rec, r)
+		id := s.serveControl(rec, r)
+		s.noteControl(r, id, rec.statusCode())
+		return id
 	case isAPIPath(path):
 		s.serveWorld(rec, r, s.main, start)
 		return ""
@@ -223,15 +242,24 @@ func stripPrefix(r *http.Request, prefix string) *http.Request {
 	return r2
 }
 
-// serveWorld answers a Rocket.Chat API request from sb's world and journals it.
+// serveWorld answers a Rocket.Chat API request from sb's world and journals it with the
+// explanation of its answer, which it also hands to rec for the request's log line.
 func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start time.Time) {
 	reqBody, reqCut := captureRequestBody(r)
-	if d := time.Duration(sb.latency.Load()); d > 0 && !sleep(r, d) {
-		rec.status = statusClientClosed
-		return
+	var tr *explain.Trace
+	if !s.cfg.unexplained {
+		tr = &rec.trace // allocated with the recorder; the journal keeps a copy
+	}
+	if d := time.Duration(sb.latency.Load()); d > 0 {
+		if !sleep(r, d) {
+			rec.status = statusClientClosed
+			return
+		}
+		tr.Record(&explain.Step{Check: chkLatency, Verdict: explain.Note, N: [4]int64{d.Milliseconds()}})
 	}
 	rec.capture = true
-	sb.api.ServeHTTP(rec, r)
+	sb.api.Serve(rec, r, tr)
+	rec.why = tr
 	sb.journal.record(JournalEntry{
 		Time:       start.UTC(),
 		Method:     r.Method,
@@ -239,8 +267,16 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 		Query:      r.URL.RawQuery,
 		Status:     rec.statusCode(),
 		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
-	}, rawBodies{request: reqBody, requestCut: reqCut, response: rec.body.Bytes(), responseCut: rec.cut})
+		User:       tr.Caller(),
+	}, rawBodies{request: reqBody, requestCut: reqCut, response: rec.body.Bytes(), responseCut: rec.cut}, tr)
+	sb.events.publish()
 }
+
+// chkLatency is the world's latency setting, waited before the answer.
+var chkLatency = &explain.Check{Name: "latency", N: [4]string{"ms"},
+	Text: func(s *explain.Step) string {
+		return fmt.Sprintf("waited the world's latency of %d ms before answering", s.N[0])
+	}}
 
 // statusClientClosed is logged for a request whose client left before the world answered
 // (nginx's convention); nothing is written. [inferred]
@@ -297,6 +333,8 @@ type recorder struct {
 	capture bool
 	body    bytes.Buffer
 	cut     bool
+	trace   explain.Trace  // where a world's answer records its explanation
+	why     *explain.Trace // &trace once a world answered with an explanation, for the debug log line
 }
 
 func (rec *recorder) WriteHeader(code int) {

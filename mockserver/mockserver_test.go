@@ -27,7 +27,10 @@ func startMock(t *testing.T, opts ...mockserver.Option) *mock {
 		t.Fatalf("new: %v", err)
 	}
 	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		srv.EndStreams() // or Close waits for open event streams
+		ts.Close()
+	})
 	return &mock{t: t, srv: srv, url: ts.URL}
 }
 

@@ -148,9 +148,10 @@ func (s *Server) saved(r *http.Request, a answer) answer {
 	return a
 }
 
-// Close writes what is still queued to the state file and closes it. Without a state file it
-// does nothing. The server must not serve requests afterwards.
+// Close ends the event streams (EndStreams), writes what is still queued to the state file
+// and closes it. The server must not serve requests afterwards.
 func (s *Server) Close() error {
+	s.EndStreams()
 	if s.store == nil {
 		return nil
 	}

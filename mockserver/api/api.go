@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -42,7 +43,7 @@ type Handler struct {
 var _ http.Handler = (*Handler)(nil)
 
 // New returns the REST handler of w.
-func New(w *world.World, o Options) http.Handler {
+func New(w *world.World, o Options) *Handler {
 	h := &Handler{world: w, v: o.Validator, strict: o.Strict, log: o.Logger}
 	if h.v == nil {
 		h.v = spec.Default()
@@ -56,6 +57,8 @@ func New(w *world.World, o Options) http.Handler {
 // call is one request on its way through the pipeline.
 type call struct {
 	r           *http.Request
+	world       *world.World // the handler's world, recording into the request's trace (&handle then)
+	handle      world.World
 	route       *spec.Route
 	userID      string // the authenticated caller ("" on unsecured routes)
 	token       string
@@ -101,29 +104,52 @@ func (c *call) decode(dst any) {
 //     error-contract-violation; otherwise it is logged and the answer sent as it is.
 //
 // A panic anywhere answers a 500 envelope and is logged; it is a bug, never a behaviour.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.Serve(w, r, nil) }
+
+// Serve answers r like ServeHTTP and records the steps that decided the answer, and the
+// answer, into tr (nil: nowhere). The answer is the same either way.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, tr *explain.Trace) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
-			writeJSON(w, http.StatusInternalServerError, errorBody("internal error", "error-internal"))
+			tr.Record(&explain.Step{Check: chkPanic, Verdict: explain.Fail, S: [4]string{fmt.Sprint(p)}})
+			a := failure(http.StatusInternalServerError, "internal error", "error-internal")
+			answered(tr, a)
+			writeJSON(w, a.status, a.body)
 		}
 	}()
-	if h.cors(w, r) {
+	if h.cors(w, r, tr) {
+		answered(tr, reply{status: http.StatusForbidden, kind: "Forbidden"})
 		return
 	}
 	if r.Method == http.MethodOptions {
 		// The router answers every OPTIONS under its base: options('*', (c) => c.body('OK')).
+		tr.Record(&explain.Step{Check: chkOptions, Verdict: explain.Note})
+		answered(tr, reply{status: http.StatusOK})
 		writeText(w, http.StatusOK, "OK")
 		return
 	}
 	if _, err := h.v.FindRoute(r); err != nil {
 		// No route for the path or the method: the Hono router's default not-found answer,
 		// which honoAdapterForExpress sends on as it is. spec/SOURCES.md "The request pipeline" #13
+		if tr != nil {
+			st := h.routeStep(r)
+			tr.Record(&st)
+		}
+		answered(tr, reply{status: http.StatusNotFound, kind: "404 Not Found"})
 		writeText(w, http.StatusNotFound, "404 Not Found")
 		return
 	}
-	a := h.answer(w, r)
+	a := h.answer(w, r, tr)
+	answered(tr, a)
 	writeJSON(w, a.status, a.body)
+}
+
+// answered records the answer's status and kind in tr.
+func answered(tr *explain.Trace, a reply) {
+	if tr != nil {
+		tr.Status, tr.Answer = a.status, a.kind
+	}
 }
 
 // corsMethods and corsHeaders are the cors middleware's Access-Control-Allow-* values.
@@ -137,7 +163,7 @@ const (
 // Access-Control-Request-Method, nothing; with API_CORS_Origin "*", Allow-Origin "*"; otherwise
 // an Origin outside the comma-separated list (compared trimmed and lower-cased) is refused with a
 // bare 403 "Forbidden" and no body, and a listed one is echoed. It reports whether it answered.
-func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request, tr *explain.Trace) bool {
 	s := h.world.Settings().CORS // spec/SOURCES.md "CORS"
 	if !s.Enabled {
 		return false
@@ -155,6 +181,7 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 			}
 		}
 		if !listed {
+			tr.Record(&explain.Step{Check: chkCORS, Verdict: explain.Fail, S: [4]string{origin, s.Origin}})
 			w.WriteHeader(http.StatusForbidden)
 			return true
 		}
@@ -168,15 +195,22 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// reply is a status and JSON body to send.
+// reply is a status and JSON body to send, and the kind of answer it is: the errorType, or a
+// plain error's message; "" for a success.
 type reply struct {
 	status int
 	body   []byte
+	kind   string
+}
+
+// failure is an error envelope with errorType.
+func failure(status int, message, errorType string) reply {
+	return reply{status, errorBody(message, errorType), errorType}
 }
 
 // answer runs the pipeline and returns the reply to send.
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
-	c, rejected := h.admit(w, r)
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Trace) reply {
+	c, rejected := h.admit(w, r, tr)
 	if rejected != nil {
 		return *rejected
 	}
@@ -184,34 +218,45 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
-		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
+		tr.Record(&explain.Step{Check: chkHandler, Verdict: explain.Fail, S: [4]string{route.OperationID}})
+		return failure(http.StatusNotImplemented, "operation not implemented: "+route.OperationID, "error-not-implemented")
 	}
-	a := h.runOperation(op, c)
+	a := h.runOperation(op, c, tr)
 	if serr := h.world.Sync(r.Context()); serr != nil {
-		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+		tr.Record(&explain.Step{Check: chkSaved, Verdict: explain.Fail, S: [4]string{serr.Error()}})
+		return failure(http.StatusInternalServerError, "state not saved: "+serr.Error(), "error-state-not-saved")
 	}
-	return h.checked(r, a)
+	return h.checked(r, a, tr)
 }
 
 // admit runs steps 1 to 4 of ServeHTTP: the call to run, or the (checked) answer that ends the
 // request before its rule.
-func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) {
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, tr *explain.Trace) (*call, *reply) {
 	refuse := func(a reply) (*call, *reply) { return nil, &a }
 	route, err := h.v.FindRoute(r)
-	if err != nil { // ServeHTTP has answered unrouted requests; admit is also called directly by tests
-		return refuse(reply{http.StatusNotFound, errorBody("404 Not Found", "error-not-found")})
+	if err != nil { // Serve has answered unrouted requests; admit is also called directly by tests
+		return refuse(failure(http.StatusNotFound, "404 Not Found", "error-not-found"))
 	}
-	c := &call{r: r, route: route}
+	c := &call{r: r, route: route, world: h.world}
+	if tr != nil {
+		tr.Operation = route.OperationID
+		c.handle = *h.world.Explain(tr) // a copy of the handle in c: no allocation of its own
+		c.world = &c.handle
+	}
 	uid, token := r.Header.Get("X-User-Id"), r.Header.Get("X-Auth-Token")
-	_, authErr := h.world.Authenticate(uid, token)
-	switch {
+	// The authentication middleware resolves credentials on every route, authRequired or not
+	// (authenticationHono.ts): a public route still knows its caller, and says nothing when it
+	// does not. spec/SOURCES.md info #2
+	auth := h.world
+	if route.Secured {
+		auth = c.world
+	}
+	switch _, authErr := auth.Authenticate(uid, token); {
 	case authErr == nil:
 		c.userID, c.token = uid, token
 	case route.Secured:
-		return refuse(h.checked(r, renderError(authErr)))
+		return refuse(h.checked(r, renderError(authErr), tr))
 	}
-	// The authentication middleware resolves credentials on every route, authRequired or not
-	// (authenticationHono.ts): a public route still knows its caller. spec/SOURCES.md info #2
 	if strings.HasPrefix(route.PathTemplate, "/api/v1/") { // API.default (/api/info) has no limiter
 		rl := h.world.CheckRateLimit(clientAddress(r), route.Method+" "+route.PathTemplate, c.userID)
 		if rl.Limited {
@@ -220,26 +265,29 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (*call, *reply) 
 			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(rl.ResetMs, 10))
 		}
 		if !rl.Allowed { // spec/SOURCES.md "Rate limiter"
-			return refuse(h.checkedWith(r, renderError(rl.Error()), w.Header()))
+			tr.Record(&explain.Step{Check: chkRateLimit, Verdict: explain.Fail, S: [4]string{clientAddress(r), route.Method + " " + route.PathTemplate},
+				N: [4]int64{int64(rl.Limit), rl.ResetMs}})
+			return refuse(h.checkedWith(r, renderError(rl.Error()), w.Header(), tr))
 		}
 	}
 	raw, err := readBody(w, r)
 	if err != nil {
-		return refuse(h.checked(r, reply{http.StatusRequestEntityTooLarge,
-			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")}))
+		tr.Record(&explain.Step{Check: chkBodySize, Verdict: explain.Fail, N: [4]int64{MaxBodyBytes}})
+		return refuse(h.checked(r, failure(http.StatusRequestEntityTooLarge, "Request body too large [error-payload-too-large]", "error-payload-too-large"), tr))
 	}
 	// One pass: query and body params, coercion and validation (the params are read-only).
 	params, err := h.v.CheckRequest(r, raw)
 	c.params, c.queryParams = params.Body, params.Query
 	if err != nil {
-		return refuse(h.checked(r, invalidParams(route, err)))
+		recordValidation(tr, err)
+		return refuse(h.checked(r, invalidParams(route, err), tr))
 	}
 	return c, nil
 }
 
 // runOperation runs op and renders its answer. A decodeFailure (the handler's input type cannot
 // hold what the schema accepted: a mock bug, logged) answers invalid-params instead.
-func (h *Handler) runOperation(op operation, c *call) (a reply) {
+func (h *Handler) runOperation(op operation, c *call, tr *explain.Trace) (a reply) {
 	defer func() {
 		p := recover()
 		if p == nil {
@@ -250,9 +298,10 @@ func (h *Handler) runOperation(op operation, c *call) (a reply) {
 			panic(p)
 		}
 		h.log.Error("body params do not fit the handler", "operation", c.route.OperationID, "error", df.err.Error())
-		a = reply{http.StatusBadRequest, errorBody("The request body cannot be read: "+df.err.Error()+" [invalid-params]", "invalid-params")}
+		tr.Record(&explain.Step{Check: chkDecode, Verdict: explain.Fail, S: [4]string{df.err.Error()}})
+		a = failure(http.StatusBadRequest, "The request body cannot be read: "+df.err.Error()+" [invalid-params]", "invalid-params")
 	}()
-	v, err := op(h.world, c)
+	v, err := op(c.world, c)
 	return render(v, err)
 }
 
@@ -260,10 +309,12 @@ func (h *Handler) runOperation(op operation, c *call) (a reply) {
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // checked validates an answer against the contract (step 6).
-func (h *Handler) checked(r *http.Request, a reply) reply { return h.checkedWith(r, a, nil) }
+func (h *Handler) checked(r *http.Request, a reply, tr *explain.Trace) reply {
+	return h.checkedWith(r, a, nil, tr)
+}
 
 // checkedWith is checked for an answer with headers of its own (a 429's X-RateLimit-*).
-func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header) reply {
+func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header, tr *explain.Trace) reply {
 	hdr := jsonHeader
 	if header != nil {
 		hdr = header.Clone()
@@ -271,8 +322,9 @@ func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header) repl
 	}
 	if err := h.v.ValidateResponse(r, a.status, hdr, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
+		tr.Record(&explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
 		if h.strict {
-			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
+			return failure(http.StatusInternalServerError, "contract violation: "+err.Error(), "error-contract-violation")
 		}
 	}
 	return a
@@ -310,20 +362,20 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 //     in " [invalid-params]" and the errorType is invalid-params for a GET's query too.
 func invalidParams(route *spec.Route, err error) reply {
 	if errors.Is(err, spec.ErrInvalidQuery) {
-		return reply{http.StatusBadRequest, mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"})}
+		return reply{http.StatusBadRequest, mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"}), "Invalid query parameters"}
 	}
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
-		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+		return failure(http.StatusBadRequest, err.Error(), "invalid-params")
 	}
 	if route.Validate == spec.ValidateParams { // spec/SOURCES.md "The request pipeline" #10
-		return reply{http.StatusBadRequest, errorBody(ve.AjvMessage()+" [invalid-params]", "invalid-params")}
+		return failure(http.StatusBadRequest, ve.AjvMessage()+" [invalid-params]", "invalid-params")
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {
 		code = "error-invalid-params"
 	}
-	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
+	return failure(http.StatusBadRequest, ve.AjvMessage(), code)
 }
 
 func errorBody(message, errorType string) []byte {

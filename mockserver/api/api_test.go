@@ -24,7 +24,7 @@ const admin = "rocketchat.internal.admin.test"
 // "mallory" sends bob's id with a wrong token.
 var tokens = map[string]string{admin: "admin-token", "alice": "alice-token", "bob": "bob-token", "carol": "carol-token", "mallory": "x"}
 
-func newHandler(t testing.TB) (http.Handler, *world.World) {
+func newHandler(t testing.TB) (*Handler, *world.World) {
 	t.Helper()
 	c := world.NewClock()
 	c.Freeze(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))

@@ -22,7 +22,7 @@ func TestAjvGoldensThroughTheMock(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, _ := newHandler(t)
-	hh := h.(*Handler)
+	hh := h
 	asAdmin := func(r *http.Request) *http.Request {
 		r.Header.Set("X-User-Id", admin)
 		r.Header.Set("X-Auth-Token", tokens[admin])
@@ -35,7 +35,7 @@ func TestAjvGoldensThroughTheMock(t *testing.T) {
 			var got map[string]any
 			_ = json.Unmarshal(rec.Body.Bytes(), &got)
 			if c.Valid {
-				call, rejected := hh.admit(httptest.NewRecorder(), asAdmin(g.Request(c)))
+				call, rejected := hh.admit(httptest.NewRecorder(), asAdmin(g.Request(c)), nil)
 				if rejected != nil {
 					t.Errorf("%s %s: Ajv accepts, the mock refuses: %s", g.OperationID, c.Name, rejected.body)
 					continue

@@ -20,9 +20,9 @@ func render(v any, err error) reply {
 		return renderError(err)
 	}
 	if b, ok := v.(bare); ok {
-		return reply{http.StatusOK, mustJSON(b.v)}
+		return reply{http.StatusOK, mustJSON(b.v), ""}
 	}
-	return reply{http.StatusOK, withSuccess(mustJSON(v))}
+	return reply{http.StatusOK, withSuccess(mustJSON(v)), ""}
 }
 
 // withSuccess appends "success":true to a JSON object.
@@ -46,7 +46,7 @@ func withSuccess(obj []byte) []byte {
 func renderError(err error) reply {
 	var e *world.Error
 	if !errors.As(err, &e) {
-		return reply{http.StatusInternalServerError, errorBody("internal error: "+err.Error(), "error-internal")}
+		return failure(http.StatusInternalServerError, "internal error: "+err.Error(), "error-internal")
 	}
 	body := map[string]any{"success": false}
 	switch {
@@ -69,7 +69,11 @@ func renderError(err error) reply {
 			body["details"] = e.Details
 		}
 	}
-	return reply{e.HTTPStatus(), mustJSON(body)}
+	kind := e.Code
+	if e.Plain && e.Code == "" {
+		kind = e.Reason // a plain error's only name is its message
+	}
+	return reply{e.HTTPStatus(), mustJSON(body), kind}
 }
 
 // legacyCode renders Meteor's numeric error codes (login's 403) as JSON numbers.

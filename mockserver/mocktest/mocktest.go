@@ -91,6 +91,18 @@
 // emulate another Rocket.Chat version: SandboxOptions{Emulate: "8.3.0"} has no ban check in
 // useInviteToken.
 //
+// When a test fails, mocktest prints after the test's own output why the mock answered each
+// request of the test as it did: for every world the test used (the mock's default world and
+// its sandboxes), the journal's last requests with the explanation of each answer, the checks
+// Rocket.Chat's rules ran in order (see GET /_mock/requests, "explain"):
+//
+//	mocktest: why the mock answered as it did (default world, 1 request):
+//	  #1 POST /api/v1/useInviteToken → 400 error-user-is-banned (as carol)
+//	    [pass] carol authenticated: X-Auth-Token is their login token
+//	    [pass] invite PrjXok (room ProjectX): 0 of 10 uses, expires … (in 6 d 23 h on the world's clock)
+//	    [pass] room ProjectX is a private group: member actions allowed
+//	    [fail] carol has a subscription to ProjectX with status BANNED, …; this check exists since 8.4.0: …
+//
 // mocktest drives the mock through its control API from the loopback address, so it needs no
 // control token; do not pass mockserver.WithControlToken to Start.
 package mocktest
@@ -131,6 +143,7 @@ func Start(t testing.TB, opts ...mockserver.Option) *Mock {
 		t.Fatalf("start mock: %v", err)
 	}
 	t.Cleanup(m.Close)
+	t.Cleanup(func() { m.explainIfFailed(t, "default world", 0) }) // runs first: cleanups run last-in first-out
 	return m
 }
 
@@ -149,8 +162,11 @@ func New(opts ...mockserver.Option) (*Mock, error) {
 	}, nil
 }
 
-// Close stops the server, waiting for requests in flight.
-func (m *Mock) Close() { m.ts.Close() }
+// Close stops the server, waiting for requests in flight (open dashboard streams are ended).
+func (m *Mock) Close() {
+	m.Server.EndStreams()
+	m.ts.Close()
+}
 
 // Client returns an HTTP client for the mock's URLs.
 func (m *Mock) Client() *http.Client { return m.client }
@@ -236,10 +252,12 @@ func (m *Mock) NewSandbox(t testing.TB, opts SandboxOptions) *Sandbox {
 			t.Errorf("delete sandbox %s: %v", created.ID, err)
 		}
 	})
-	return &Sandbox{
+	sb := &Sandbox{
 		World: &World{URL: m.root + created.BasePath, root: m.root, sandbox: created.ID, client: m.client},
 		ID:    created.ID,
 	}
+	t.Cleanup(func() { sb.explainIfFailed(t, "sandbox "+sb.ID, 0) }) // before the sandbox is deleted
+	return sb
 }
 
 // sandboxIDFor derives a sandbox id from a test's name: its characters outside the id's

@@ -3,6 +3,8 @@ package world
 import (
 	"crypto/subtle"
 	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // Credentials are the fields of POST /api/v1/login: a user (username, or email when it
@@ -38,22 +40,28 @@ func (w *World) Login(c Credentials) (*Session, error) {
 	if c.Resume != "" {
 		return w.resume(c.Resume)
 	}
-	u := w.findLoginUser(c)
+	u, by := w.findLoginUser(c), loginBy(c)
 	if u == nil {
-		return nil, errLogin("Unauthorized", "Unauthorized")
+		return nil, w.refuse(errLogin("Unauthorized", "Unauthorized"), chkLoginUser, by, N{})
 	}
+	by[2] = u.Username
+	w.note(chkLoginUser, explain.Pass, by, N{})
 	digest := c.Digest
 	if digest == "" {
 		digest = passwordDigest(c.Password)
 	}
 	if u.Password == "" || subtle.ConstantTimeCompare([]byte(strings.ToLower(digest)), []byte(u.Password)) != 1 {
-		return nil, errLogin("403", "Incorrect password")
+		return nil, w.refuse(errLogin("403", "Incorrect password"), chkLoginPassword, S{u.Username},
+			N{explain.Flag(c.Digest != ""), explain.Flag(u.Password != "")})
 	}
+	w.note(chkLoginPassword, explain.Pass, S{u.Username}, N{explain.Flag(c.Digest != "")})
 	if !u.Active {
-		return nil, errLogin("error-user-is-not-activated", "User is not activated")
+		return nil, w.refuse(errLogin("error-user-is-not-activated", "User is not activated"), chkLoginActive, S{u.Username}, N{})
 	}
 	token := w.randomString(43, secretAlphabet)
 	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
+	w.note(chkLoginIssued, explain.Note, S{u.Username}, N{int64(len(u.LoginTokens))})
+	w.why.SetUser(u.ID)
 	return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 }
 
@@ -61,9 +69,26 @@ func (w *World) Login(c Credentials) (*Session, error) {
 // out by the server. Please log in again." [inferred]
 func (w *World) resume(token string) (*Session, error) {
 	if u := w.tokenOwner(hashLoginToken(token)); u != nil {
+		w.note(chkLoginResume, explain.Pass, S{u.Username}, N{})
+		w.why.SetUser(u.ID)
 		return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 	}
-	return nil, errLogin("403", "You've been logged out by the server. Please log in again.")
+	return nil, w.refuse(errLogin("403", "You've been logged out by the server. Please log in again."), chkLoginResume, S{}, N{})
+}
+
+// loginBy names what findLoginUser looks the user up by, and the value, for chkLoginUser.
+func loginBy(c Credentials) S {
+	switch {
+	case c.User != "" && strings.Contains(c.User, "@"):
+		return S{"email (user)", c.User}
+	case c.User != "":
+		return S{"username (user)", c.User}
+	case c.Username != "":
+		return S{"username", c.Username}
+	case c.Email != "":
+		return S{"email", c.Email}
+	}
+	return S{}
 }
 
 func (w *World) findLoginUser(c Credentials) *User {
@@ -105,14 +130,34 @@ func (w *World) userByEmail(email string) *User {
 // ErrNotLoggedIn.
 func (w *World) Authenticate(userID, token string) (string, error) {
 	if userID == "" || token == "" {
-		return "", ErrNotLoggedIn()
+		return "", w.refuse(ErrNotLoggedIn(), chkAuthHeaders, S{}, N{explain.Flag(userID != ""), explain.Flag(token != "")})
 	}
 	w.lock()
 	defer w.unlock()
-	if u := w.users.get(userID); u != nil && w.hasToken(u.ID, hashLoginToken(token)) {
-		return u.ID, nil
+	u := w.users.get(userID)
+	if u == nil {
+		return "", w.refuse(ErrNotLoggedIn(), chkAuthUser, S{userID}, N{})
 	}
-	return "", ErrNotLoggedIn()
+	hashed := hashLoginToken(token)
+	if !w.hasToken(u.ID, hashed) {
+		slots, nums := w.tokenWhereabouts(u, hashed)
+		return "", w.refuse(ErrNotLoggedIn(), chkAuthToken, slots, nums)
+	}
+	w.note(chkAuthToken, explain.Pass, S{u.ID, u.Username}, N{int64(len(u.LoginTokens))})
+	w.why.SetUser(u.ID)
+	return u.ID, nil
+}
+
+// tokenWhereabouts fills chkAuthToken's slots for a token u does not hold: who holds it
+// instead, or who logged it out and when. It runs only on a refused request.
+func (w *World) tokenWhereabouts(u *User, hashed string) (S, N) {
+	s, n := S{u.ID, u.Username}, N{int64(len(u.LoginTokens))}
+	if owner := w.tokenOwner(hashed); owner != nil {
+		s[2] = owner.Username
+	} else if lo, ok := w.notes.loggedOut[hashed]; ok {
+		s[3], n[1] = lo.username, lo.at
+	}
+	return s, n
 }
 
 // Logout removes the login token used by the request.
@@ -121,9 +166,13 @@ func (w *World) Logout(userID, token string) error {
 	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {
-		return ErrNotLoggedIn()
+		return w.refuse(ErrNotLoggedIn(), chkAuthUser, S{userID}, N{})
 	}
-	w.removeLoginToken(u, hashLoginToken(token))
+	removed := w.removeLoginToken(u, hashLoginToken(token))
+	if removed {
+		w.notes.loggedOutToken(hashLoginToken(token), u.Username, w.nowMs())
+	}
+	w.note(chkLogout, explain.Note, S{u.Username}, N{explain.Flag(removed), int64(len(u.LoginTokens))})
 	return nil
 }
 

@@ -3,6 +3,8 @@ package world
 import (
 	"slices"
 	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // roomRoles are the room-scoped roles a ban strips.
@@ -12,17 +14,19 @@ var roomRoles = []string{"owner", "moderator", "leader"}
 // with their plain Error messages (server/lib/banUserFromRoom.ts, unbanUserFromRoom.ts): permission and room, caller, access, target.
 func (w *World) checkBanAction(uid, rid string, target *User) (*Room, error) {
 	r := w.rooms.get(rid)
-	if !w.can(uid, "ban-user", rid) || r == nil || !memberActionAllowed(r) { // spec/SOURCES.md roomsBanUser #6
-		return nil, plain("Not allowed")
-	}
-	if w.users.get(uid) == nil {
-		return nil, plain("Invalid user")
-	}
-	if !w.canAccess(r, uid) {
-		return nil, plain(`The required "roomId" or "roomName" param provided does not match any group`)
-	}
-	if target == nil {
-		return nil, plain("User not found")
+	switch {
+	case !w.can(uid, "ban-user", rid):
+		return nil, plain("Not allowed") // can recorded the refusal
+	case r == nil:
+		return nil, w.refuse(plain("Not allowed"), chkBanRoom, S{rid}, N{0})
+	case !memberActionAllowed(r): // spec/SOURCES.md roomsBanUser #6
+		return nil, w.refuse(plain("Not allowed"), chkBanRoom, S{rid, r.T}, N{1})
+	case w.users.get(uid) == nil:
+		return nil, w.refuse(plain("Invalid user"), chkBanCaller, S{uid}, N{})
+	case !w.canAccess(r, uid):
+		return nil, plain(`The required "roomId" or "roomName" param provided does not match any group`) // canAccess recorded it
+	case target == nil:
+		return nil, w.refuse(plain("User not found"), chkTargetUser, S{}, N{})
 	}
 	return r, nil
 }
@@ -41,23 +45,35 @@ func (w *World) Ban(uid, rid string, target UserSelector) error {
 		return err
 	}
 	s := w.sub(rid, u.ID)
+	st := w.banTargetStep(u, rid, s, false)
 	switch {
 	case s == nil:
-		return plain("User is not in this room")
+		return w.why.Refuse(&st, plain("User is not in this room"))
 	case s.Banned():
-		return plain("User is already banned from this room")
+		return w.why.Refuse(&st, plain("User is already banned from this room"))
 	case slices.Contains(s.Roles, "owner") && w.ownerCount(rid) == 1:
-		return plain("You are the last owner. Please set new owner before banning the user.")
+		st.N[2] = 1
+		return w.why.Refuse(&st, plain("You are the last owner. Please set new owner before banning the user."))
 	}
+	w.why.Record(&st)
 	now := dateOf(w.clock.Now())
+	var stripped []string
 	s.Status, s.UpdatedAt = statusBanned, now
 	// Subscriptions.removeRolesByUserId is a $pullAll: a subscription that had roles keeps
 	// `roles: []`, one that had none keeps no key.
-	s.Roles = slices.DeleteFunc(s.Roles, func(role string) bool { return slices.Contains(roomRoles, role) })
+	s.Roles = slices.DeleteFunc(s.Roles, func(role string) bool {
+		strip := slices.Contains(roomRoles, role)
+		if strip {
+			stripped = append(stripped, role)
+		}
+		return strip
+	})
 	r.UsersCount--
 	r.UpdatedAt = now
 	w.subs.touch(s.ID)
 	w.rooms.touch(r.ID)
+	w.notes.banned(s.ID, w.username(uid), now.Time().UnixMilli())
+	w.note(chkBanned, explain.Note, S{u.Username, r.ID, strings.Join(stripped, ", ")}, N{int64(r.UsersCount + 1), int64(r.UsersCount)})
 	return nil
 }
 
@@ -84,10 +100,13 @@ func (w *World) Unban(uid, rid string, target UserSelector) error {
 		return err
 	}
 	s := w.sub(rid, u.ID)
+	st := w.banTargetStep(u, rid, s, true)
 	if s == nil || !s.Banned() {
-		return plain("error-user-not-banned")
+		return w.why.Refuse(&st, plain("error-user-not-banned"))
 	}
+	w.why.Record(&st)
 	w.discardSub(s, dateOf(w.clock.Now()))
+	w.note(chkBanned, explain.Note, S{u.Username, rid}, N{0, 0, 1})
 	return nil
 }
 
@@ -96,8 +115,11 @@ func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	w.lock()
 	defer w.unlock()
 	r := w.rooms.get(rid)
-	if r == nil || !w.canAccess(r, uid) {
-		return nil, ErrUnauthorized()
+	if r == nil {
+		return nil, w.refuse(ErrUnauthorized(), chkRoomFound, S{"_id", rid}, N{})
+	}
+	if !w.canAccess(r, uid) {
+		return nil, ErrUnauthorized() // canAccess recorded it
 	}
 	var list []Member
 	for _, s := range w.roomSubsOf(rid) {
@@ -107,5 +129,16 @@ func (w *World) BannedUsers(uid, rid string, p Page) (*Members, error) {
 	}
 	slices.SortFunc(list, func(a, b Member) int { return strings.Compare(a.Username, b.Username) })
 	m := p.apply(list)
+	w.note(chkMembersPage, explain.Note, S{rid, "banned users"}, N{int64(m.Total), int64(m.Count), int64(m.Offset)})
 	return &m, nil
+}
+
+// banTargetStep is chkBanTarget's step for u's subscription s to rid.
+func (w *World) banTargetStep(u *User, rid string, s *Subscription, unban bool) explain.Step {
+	st := explain.Step{Check: chkBanTarget, S: S{u.Username, rid}, N: N{subState(s), explain.Flag(unban)}}
+	if s != nil && s.Banned() {
+		b := w.notes.ban(s)
+		st.S[2], st.N[3] = b.by, b.at
+	}
+	return st
 }

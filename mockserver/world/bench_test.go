@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // benchWorld returns the default world with extra invites (none of them reusable by the
@@ -135,4 +136,44 @@ func BenchmarkNew(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkTrace prices recording the steps of useInviteToken (alice, a member, Forevr) and
+// validateInviteToken (PrjXok) in the world alone: untraced, and traced into an empty trace
+// per call as the mock does.
+func BenchmarkTrace(b *testing.B) {
+	w, _ := benchWorld(b, 0, 0)
+	calls := []struct {
+		name string
+		run  func(w *World)
+	}{
+		{"useInviteToken", func(w *World) {
+			if _, err := w.UseInviteToken("alice", "Forevr"); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{"validateInviteToken", func(w *World) {
+			if !w.ValidateInviteToken("PrjXok") {
+				b.Fatal("PrjXok is not valid")
+			}
+		}},
+	}
+	for _, c := range calls {
+		b.Run(c.name+"/untraced", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.run(w)
+			}
+		})
+		b.Run(c.name+"/traced", func(b *testing.B) {
+			// As mockserver/api does: the trace lives in a request's memory, the handle in its call.
+			var tr explain.Trace
+			b.ReportAllocs()
+			for b.Loop() {
+				tr = explain.Trace{}
+				h := *w.Explain(&tr)
+				c.run(&h)
+			}
+		})
+	}
 }

@@ -99,6 +99,8 @@ type store struct {
 	userSubs   map[string]*idSet         // uid → its subscription ids in insertion order
 	reusable   map[inviteKey]*reuseList  // see below
 	tokenUsers map[string]map[string]int // hashed login token → user id → how many of its tokens have that hash
+
+	notes notes // what explanations tell beyond the documents (explain.go); its zero value is empty
 }
 
 // newStore returns an empty store.
@@ -236,6 +238,7 @@ func (s *store) putSub(sub *Subscription) {
 
 // delSub removes a subscription.
 func (s *store) delSub(sub *Subscription) {
+	delete(s.notes.bans, sub.ID)
 	s.subs.del(sub.ID)
 	s.unindexSub(sub)
 }

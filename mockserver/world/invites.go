@@ -3,6 +3,9 @@ package world
 import (
 	"regexp"
 	"slices"
+	"time"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // validDays and validMaxUses are the settings findOrCreateInvite accepts (0 = never / unlimited).
@@ -24,23 +27,34 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 	w.lock()
 	defer w.unlock()
 	if token == "" { // spec/SOURCES.md useInviteToken #4
-		return nil, errInvalidToken("useInviteToken")
+		return nil, w.refuse(errInvalidToken("useInviteToken"), chkInviteToken, S{}, N{})
 	}
 	inv, room, err := w.validateInviteToken(token)
 	if err != nil {
 		return nil, err
 	}
 	if !memberActionAllowed(room) { // spec/SOURCES.md useInviteToken #10
-		return nil, coded("error-room-type-not-allowed", "Can't join room of this type via invite", field("useInviteToken", "token"))
+		return nil, w.refuse(coded("error-room-type-not-allowed", "Can't join room of this type via invite", field("useInviteToken", "token")),
+			chkRoomType, S{room.ID, room.T}, N{})
 	}
+	w.note(chkRoomType, explain.Pass, S{room.ID, room.T}, N{})
 	u := w.users.get(uid)
 	if u == nil {
-		return nil, coded("error-invalid-user", "The user is invalid", field("useInviteToken", "userId"))
+		return nil, w.refuse(coded("error-invalid-user", "The user is invalid", field("useInviteToken", "userId")), chkInviteUser, S{uid}, N{})
 	}
 	sub := w.sub(room.ID, uid)
 	if sub != nil && sub.Banned() && w.checksBansOnInvite() { // spec/SOURCES.md useInviteToken #12
-		return nil, errUserIsBanned("useInviteToken")
+		st := w.banStep(u, room, sub)
+		return nil, w.why.Refuse(&st, errUserIsBanned("useInviteToken"))
 	}
+	if w.why != nil {
+		st := w.banStep(u, room, sub)
+		if sub != nil && sub.Banned() {
+			st.Verdict = explain.Note // before 8.4.0 the invite lifts the ban
+		}
+		w.why.Record(&st)
+	}
+	usesBefore, subBefore := int64(inv.Uses), subState(sub)
 	now := dateOf(w.clock.Now())
 	u.InviteToken, u.UpdatedAt = token, now
 	w.users.touch(u.ID)
@@ -56,6 +70,7 @@ func (w *World) UseInviteToken(uid, token string) (*UseInvite, error) {
 		w.subs.touch(sub.ID)
 		w.rooms.touch(room.ID)
 	}
+	w.note(chkInviteUse, explain.Note, S{u.Username, room.ID, inv.ID}, N{usesBefore, int64(inv.Uses), subBefore})
 	return &UseInvite{Room: InviteRoom{Rid: room.ID, Prid: room.Prid, FName: room.FName, Name: room.Name, T: room.T}}, nil
 }
 
@@ -65,6 +80,9 @@ func (w *World) ValidateInviteToken(token string) bool {
 	w.lock()
 	defer w.unlock()
 	_, _, err := w.validateInviteToken(token)
+	if err != nil { // a valid token's steps say so already
+		w.note(chkInviteAnswer, explain.Note, S{}, N{0})
+	}
 	return err == nil
 }
 
@@ -72,19 +90,45 @@ func (w *World) ValidateInviteToken(token string) bool {
 func (w *World) validateInviteToken(token string) (*Invite, *Room, error) {
 	inv := w.invites.get(token)
 	if token == "" || inv == nil { // spec/SOURCES.md useInviteToken #5
-		return nil, nil, errInvalidToken("validateInviteToken")
+		return nil, nil, w.refuse(errInvalidToken("validateInviteToken"), chkInviteToken, S{token}, N{})
 	}
-	room := w.rooms.get(inv.Rid)
-	if room == nil {
-		return nil, nil, coded("error-invalid-room", "The invite token is invalid.", field("validateInviteToken", "rid"))
+	now := w.clock.Now()
+	room, state := w.inviteState(inv, now)
+	valid := N{int64(inv.Uses), int64(inv.MaxUses), dateMs(inv.Expires), now.UnixMilli()}
+	switch state {
+	case InviteRoomGone:
+		return nil, nil, w.refuse(coded("error-invalid-room", "The invite token is invalid.", field("validateInviteToken", "rid")),
+			chkInviteRoom, S{inv.ID, inv.Rid}, N{})
+	case InviteExpired: // spec/SOURCES.md useInviteToken #8
+		return nil, nil, w.refuse(errInviteExpired("expires"), chkInviteValid, S{inv.ID, inv.Rid}, valid)
+	case InviteUsedUp:
+		return nil, nil, w.refuse(errInviteExpired("maxUses"), chkInviteValid, S{inv.ID, inv.Rid}, valid)
 	}
-	if inv.Expires != nil && !inv.Expires.Time().After(w.clock.Now()) { // spec/SOURCES.md useInviteToken #8
-		return nil, nil, errInviteExpired("expires")
-	}
-	if inv.MaxUses > 0 && inv.Uses >= inv.MaxUses {
-		return nil, nil, errInviteExpired("maxUses")
-	}
+	w.note(chkInviteValid, explain.Pass, S{inv.ID, inv.Rid}, valid)
 	return inv, room, nil
+}
+
+// States of a stored invite, as validateInviteToken judges it.
+const (
+	InviteValid    = "valid"     // usable
+	InviteRoomGone = "room-gone" // its room was deleted: error-invalid-room
+	InviteExpired  = "expired"   // expires <= now: error-invite-expired (field expires)
+	InviteUsedUp   = "used-up"   // uses >= maxUses > 0: error-invite-expired (field maxUses)
+)
+
+// inviteState is validateInviteToken's verdict on a stored invite at now, checked in its
+// order: room, expiry, uses. The dashboard shows the same verdict.
+func (w *World) inviteState(inv *Invite, now time.Time) (*Room, string) {
+	room := w.rooms.get(inv.Rid)
+	switch {
+	case room == nil:
+		return nil, InviteRoomGone
+	case inv.Expires != nil && !inv.Expires.Time().After(now):
+		return room, InviteExpired
+	case inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
+		return room, InviteUsedUp
+	}
+	return room, InviteValid
 }
 
 // FindOrCreateInvite returns the caller's usable invite to rid with these settings, or a new
@@ -96,31 +140,38 @@ func (w *World) FindOrCreateInvite(uid, rid string, days, maxUses int) (*Invite,
 	w.lock()
 	defer w.unlock()
 	if rid == "" {
-		return nil, coded("error-the-field-is-required", "The field rid is required", field(m, "rid"))
+		return nil, w.refuse(coded("error-the-field-is-required", "The field rid is required", field(m, "rid")), chkInviteRid, S{}, N{})
 	}
 	if !w.can(uid, "create-invite-links", rid) { // spec/SOURCES.md findOrCreateInvite #4
-		return nil, errNotAuthorized()
+		return nil, errNotAuthorized() // can recorded the refusal
 	}
 	room := w.rooms.get(rid)
-	if w.sub(rid, uid) == nil || room == nil {
-		return nil, coded("error-invalid-room", "The rid field is invalid", field(m, "rid"))
+	member := N{explain.Flag(w.sub(rid, uid) != nil), explain.Flag(room != nil)}
+	if member[0] == 0 || room == nil {
+		return nil, w.refuse(coded("error-invalid-room", "The rid field is invalid", field(m, "rid")), chkInviteMember, S{w.username(uid), rid}, member)
 	}
+	w.note(chkInviteMember, explain.Pass, S{w.username(uid), rid}, member)
 	if !memberActionAllowed(room) {
-		return nil, coded("error-room-type-not-allowed", "Cannot create invite links for this room type", method(m))
+		return nil, w.refuse(coded("error-room-type-not-allowed", "Cannot create invite links for this room type", method(m)),
+			chkRoomType, S{room.ID, room.T}, N{})
 	}
 	if !slices.Contains(validDays, days) { // spec/SOURCES.md findOrCreateInvite #9
-		return nil, coded("invalid-number-of-days", "Invite should expire in 1, 7, 15 or 30 days, or send 0 to never expire.", nil)
+		return nil, w.refuse(coded("invalid-number-of-days", "Invite should expire in 1, 7, 15 or 30 days, or send 0 to never expire.", nil),
+			chkInviteDays, S{}, N{int64(days)})
 	}
 	if !slices.Contains(validMaxUses, maxUses) {
-		return nil, coded("invalid-number-of-uses", "Invite should be valid for 1, 5, 10, 25, 50, 100 or infinite (0) uses.", nil)
+		return nil, w.refuse(coded("invalid-number-of-uses", "Invite should be valid for 1, 5, 10, 25, 50, 100 or infinite (0) uses.", nil),
+			chkInviteMaxUses, S{}, N{int64(maxUses)})
 	}
 	inv := w.reusableInvite(uid, rid, days, maxUses)
+	reused := inv != nil
 	if inv == nil {
 		now := dateOf(w.clock.Now())
 		inv = &Invite{ID: w.newID(6, func(id string) bool { return w.invites.get(id) != nil }), Rid: rid, UserID: uid,
 			Days: days, MaxUses: maxUses, CreatedAt: now, Expires: expiry(now, days), UpdatedAt: now}
 		w.putInvite(inv)
 	}
+	w.note(chkInviteReuse, explain.Note, S{inv.ID, rid}, N{explain.Flag(reused), int64(days), int64(maxUses), dateMs(inv.Expires)})
 	out := inv.clone()
 	out.URL = w.siteURL + "/invite/" + inv.ID
 	return out, nil
@@ -166,6 +217,7 @@ func (w *World) ListInvites(uid string) ([]Invite, error) {
 	for inv := range w.invites.values() {
 		out = append(out, *inv.clone())
 	}
+	w.note(chkInviteList, explain.Note, S{}, N{int64(len(out))})
 	return out, nil
 }
 
@@ -178,9 +230,10 @@ func (w *World) RemoveInvite(uid, id string) error {
 	}
 	inv := w.invites.get(id)
 	if inv == nil {
-		return coded("invalid-invitation-id", "Invalid Invitation _id", method("removeInvite"))
+		return w.refuse(coded("invalid-invitation-id", "Invalid Invitation _id", method("removeInvite")), chkInviteRemove, S{id}, N{})
 	}
 	w.delInvite(inv)
+	w.note(chkInviteRemove, explain.Note, S{id}, N{})
 	return nil
 }
 
@@ -203,8 +256,10 @@ func (w *World) SendInvitationEmail(uid string, emails []string) ([]string, erro
 			valid = append(valid, e)
 		}
 	}
+	counts := N{int64(len(valid)), int64(len(emails))}
 	if len(valid) == 0 {
-		return nil, plain("No valid email addresses [error-email-send-failed]")
+		return nil, w.refuse(plain("No valid email addresses [error-email-send-failed]"), chkInviteEmails, S{}, counts)
 	}
+	w.note(chkInviteEmails, explain.Note, S{}, counts)
 	return valid, nil
 }

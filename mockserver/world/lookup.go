@@ -18,11 +18,13 @@ func errRoomArchived(what, name string) *Error {
 // parameter: a request naming no room finds none (error-room-not-found).
 func (w *World) channelByIdOrName(sel RoomSelector, checkArchived bool) (*Room, error) {
 	r := w.roomBySelector(sel)
-	if r == nil || r.T != Channel.T { // spec/SOURCES.md channelsAddOwner #1, #2
-		return nil, errRoomNotFound(Channel.Noun)
-	}
-	if checkArchived && r.Archived { // spec/SOURCES.md channelsAddOwner #3
-		return nil, errRoomArchived("channel", r.Name)
+	switch {
+	case r == nil: // spec/SOURCES.md channelsAddOwner #1
+		return nil, errRoomNotFound(Channel.Noun) // roomBySelector recorded it
+	case r.T != Channel.T: // spec/SOURCES.md channelsAddOwner #2
+		return nil, w.refuse(errRoomNotFound(Channel.Noun), chkRoomKind, S{r.ID, r.T, Channel.T}, N{})
+	case checkArchived && r.Archived: // spec/SOURCES.md channelsAddOwner #3
+		return nil, w.refuse(errRoomArchived("channel", r.Name), chkRoomArchived, S{r.ID}, N{})
 	}
 	return r, nil
 }
@@ -32,11 +34,14 @@ func (w *World) channelByIdOrName(sel RoomSelector, checkArchived bool) (*Room, 
 // archiving (groups.kick relies on removeUserFromRoom for those).
 func (w *World) groupFromParams(sel RoomSelector) (*Room, error) {
 	if noRoomParam(sel) { // spec/SOURCES.md groupsAddOwner #1
-		return nil, coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+		return nil, w.refuse(coded("error-room-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil), chkRoomParam, S{}, N{})
 	}
 	r := w.roomBySelector(sel)
-	if r == nil || r.T != Group.T { // spec/SOURCES.md groupsAddOwner #2
-		return nil, errRoomNotFound(Group.Noun)
+	switch {
+	case r == nil: // spec/SOURCES.md groupsAddOwner #2
+		return nil, errRoomNotFound(Group.Noun) // roomBySelector recorded it
+	case r.T != Group.T:
+		return nil, w.refuse(errRoomNotFound(Group.Noun), chkRoomKind, S{r.ID, r.T, Group.T}, N{})
 	}
 	return r, nil
 }
@@ -50,14 +55,14 @@ func (w *World) privateGroupByIdOrName(uid string, sel RoomSelector, checkArchiv
 		return nil, err
 	}
 	if w.users.get(uid) == nil || !w.canAccess(r, uid) { // spec/SOURCES.md groupsAddOwner #3
-		return nil, errRoomNotFound(Group.Noun)
+		return nil, errRoomNotFound(Group.Noun) // canAccess recorded it (a caller who does not exist is never authenticated)
 	}
 	if checkArchived && r.Archived { // spec/SOURCES.md groupsAddOwner #4
 		name := r.Name
 		if r.Prid != "" {
 			name = r.FName
 		}
-		return nil, errRoomArchived("private group", name)
+		return nil, w.refuse(errRoomArchived("private group", name), chkRoomArchived, S{r.ID}, N{})
 	}
 	return r, nil
 }
@@ -67,14 +72,14 @@ func (w *World) privateGroupByIdOrName(uid string, sel RoomSelector, checkArchiv
 // as "The channel, <name>, is archived" whatever its type.
 func (w *World) roomByIdOrName(sel RoomSelector, checkArchived bool) (*Room, error) {
 	if noRoomParam(sel) { // spec/SOURCES.md roomsLeave #2
-		return nil, coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil)
+		return nil, w.refuse(coded("error-roomid-param-not-provided", `The parameter "roomId" or "roomName" is required`, nil), chkRoomParam, S{}, N{})
 	}
 	r := w.roomBySelector(sel)
 	if r == nil { // spec/SOURCES.md roomsLeave #3
-		return nil, errRoomNotFound(Channel.Noun)
+		return nil, errRoomNotFound(Channel.Noun) // roomBySelector recorded it
 	}
 	if checkArchived && r.Archived { // spec/SOURCES.md roomsLeave #4
-		return nil, errRoomArchived("channel", r.Name)
+		return nil, w.refuse(errRoomArchived("channel", r.Name), chkRoomArchived, S{r.ID}, N{})
 	}
 	return r, nil
 }

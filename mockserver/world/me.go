@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"maps"
 )
 
@@ -102,8 +103,9 @@ func (w *World) Me(userID string) (*Me, error) {
 	defer w.unlock()
 	u := w.users.get(userID)
 	if u == nil {
-		return nil, ErrNotLoggedIn()
+		return nil, w.refuse(ErrNotLoggedIn(), chkAuthUser, S{userID}, N{})
 	}
+	w.note(chkMe, explain.Pass, S{u.Username}, N{})
 	m := w.me(u)
 	return &m, nil
 }
@@ -156,5 +158,6 @@ func (w *World) ServerInfo(uid string) ServerInfo {
 			MarketplaceAPIVersion: "1.56.0",
 		}
 	}
+	w.note(chkInfo, explain.Note, S{w.version, out.Version}, N{})
 	return out
 }

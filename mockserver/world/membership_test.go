@@ -45,7 +45,7 @@ func group(t *testing.T, w *World, owner string, members ...string) string {
 
 func byID(id string) RoomSelector    { return RoomSelector{ID: id, HasID: true} }
 func userID(id string) UserSelector  { return UserSelector{ID: id} }
-func userName(n string) UserSelector { return UserSelector{Username: n} }
+func byUsername(n string) UserSelector { return UserSelector{Username: n} }
 func rolesOf(w *World, rid, uid string) []string {
 	if s := w.Subscription(uid, rid); s != nil {
 		return s.Roles
@@ -73,7 +73,7 @@ func TestRoomRoleMethodsCheckInOrder(t *testing.T) {
 		{"a banned member cannot access the group", "carol", Group, byID("ProjectX"), userID("alice"), Moderator, false, notFound + "group [error-room-not-found]", ""},
 		{"the room before the user", admin, Channel, byID("nope"), UserSelector{}, Owner, false, notFound + "channel [error-room-not-found]", ""},
 		{"no user parameter", admin, Group, byID("ProjectX"), UserSelector{User: " "}, Owner, false, `The required "userId" or "username" param was not provided [error-user-param-not-provided]`, ""},
-		{"an unknown user", admin, Group, byID("ProjectX"), userName("nobody"), Owner, false, `The required "userId" or "username" param provided does not match any users [error-invalid-user]`, ""},
+		{"an unknown user", admin, Group, byID("ProjectX"), byUsername("nobody"), Owner, false, `The required "userId" or "username" param provided does not match any users [error-invalid-user]`, ""},
 		{"a moderator may not set owners", "alice", Group, byID("ProjectX"), userID(admin), Owner, false, "Not allowed [error-not-allowed]", "addRoomOwner"},
 		{"a moderator may not set moderators", "alice", Group, byID("ProjectX"), userID(admin), Moderator, false, "Not allowed [error-not-allowed]", "addRoomModerator"},
 		{"a moderator may not set leaders", "alice", Group, byID("ProjectX"), userID(admin), Leader, true, "Not allowed [error-not-allowed]", "removeRoomLeader"},
@@ -115,7 +115,7 @@ func TestRoomRoleMethodsChangeTheSubscription(t *testing.T) {
 		t.Fatalf("member roles = %v, want no key", got)
 	}
 	w.Clock().Advance(time.Minute)
-	ok(t, w.AddRoomRole("bob", Group, byID(gid), userName("ALICE"), Moderator)) // usernames ignore case
+	ok(t, w.AddRoomRole("bob", Group, byID(gid), byUsername("ALICE"), Moderator)) // usernames ignore case
 	ok(t, w.AddRoomRole("bob", Group, RoomSelector{Name: "g-bob-alice-carol", HasName: true}, userID("alice"), Leader))
 	if got := rolesOf(w, gid, "alice"); !reflect.DeepEqual(got, []string{"moderator", "leader"}) {
 		t.Errorf("roles = %v", got)

@@ -39,35 +39,14 @@ var permissions = map[string][]string{
 	"view-room-administration":  {"admin"},
 }
 
-// can is hasPermission(uid, perm, scope): the user's global roles, plus its roles on the
-// subscription to room scope when scope is not empty.
-func (w *World) can(uid, perm, scope string) bool {
-	u := w.users.get(uid)
-	if u == nil {
-		return false
-	}
-	roles := u.Roles
-	if scope != "" {
-		if s := w.sub(scope, uid); s != nil {
-			roles = append(slices.Clone(roles), s.Roles...)
-		}
-	}
+// grantingRole is the first of roles that perm is granted to.
+func grantingRole(roles []string, perm string) (string, bool) {
 	for _, r := range roles {
 		if slices.Contains(permissions[perm], r) {
-			return true
+			return r, true
 		}
 	}
-	return false
-}
-
-// canAccess is canAccessRoom: a public room is open to users with view-c-room, any room to its
-// members; banned users are neither (their BANNED subscription does not count).
-func (w *World) canAccess(r *Room, uid string) bool {
-	s := w.sub(r.ID, uid)
-	if s != nil && s.Banned() {
-		return false
-	}
-	return s != nil || (r.T == "c" && w.can(uid, "view-c-room", ""))
+	return "", false
 }
 
 // memberAction is allowMemberAction for the actions the mock knows (INVITE, BAN): refused in

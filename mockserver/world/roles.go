@@ -168,19 +168,12 @@ func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolde
 // blank once trimmed, looked up by _id (the value as sent) or by username ignoring case;
 // error-user-param-not-provided when none is given, error-invalid-user when nobody matches.
 func (w *World) userFromParams(sel UserSelector) (*User, error) {
-	var u *User
-	switch {
-	case !blank(sel.ID):
-		u = w.users.get(sel.ID)
-	case !blank(sel.Username):
-		u = w.userByUsername(sel.Username)
-	case !blank(sel.User):
-		u = w.userByUsername(sel.User)
-	default:
-		return nil, coded("error-user-param-not-provided", `The required "userId" or "username" param was not provided`, nil)
+	if blank(sel.ID) && blank(sel.Username) && blank(sel.User) {
+		return nil, w.refuse(coded("error-user-param-not-provided", `The required "userId" or "username" param was not provided`, nil),
+			chkTargetUser, S{}, N{})
 	}
-	if u == nil {
-		return nil, errInvalidUserParam()
+	if u := w.userByParams(sel); u != nil {
+		return u, nil
 	}
-	return u, nil
+	return nil, errInvalidUserParam() // userByParams recorded it
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // Kind is the REST family a room operation is called through: channels.* (public rooms),
@@ -97,9 +99,23 @@ func (p Page) apply(list []Member) Members {
 // roomNamePattern is UTF8_Channel_Names_Validation's default.
 var roomNamePattern = regexp.MustCompile(`^[0-9a-zA-Z-_.]+$`)
 
-// roomBySelector is Rooms.findOneById(roomId) when roomId was sent, else
-// Rooms.findOneByName(roomName) when roomName was, else nothing.
-func (w *World) roomBySelector(sel RoomSelector) *Room {
+// userByIDOrUsername is getUserFromParams' lookup: the first of userId, username and user
+// that is not blank once trimmed, by _id (the value as sent) or by username ignoring case.
+func (w *World) userByIDOrUsername(sel UserSelector) *User {
+	switch {
+	case !blank(sel.ID):
+		return w.users.get(sel.ID)
+	case !blank(sel.Username):
+		return w.userByUsername(sel.Username)
+	case !blank(sel.User):
+		return w.userByUsername(sel.User)
+	}
+	return nil
+}
+
+// roomByIDOrName is Rooms.findOneById(roomId) when roomId was sent, else
+// Rooms.findOneByName(roomName) when roomName was, else nothing (roomBySelector records it).
+func (w *World) roomByIDOrName(sel RoomSelector) *Room {
 	switch {
 	case sel.hasID():
 		return w.rooms.get(sel.ID)
@@ -159,21 +175,22 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	// channels.create (createChannelValidator) and groups.create word these differently.
 	switch {
 	case !w.can(uid, "create-"+k.T, "") && k.T == "p": // spec/SOURCES.md groupsCreate #2
-		return nil, ErrUnauthorized()
+		return nil, ErrUnauthorized() // can recorded the refusal
 	case !w.can(uid, "create-"+k.T, ""): // spec/SOURCES.md channelsCreate #1
-		return nil, ErrForbidden("unauthorized")
+		return nil, ErrForbidden("unauthorized") // can recorded the refusal
 	case n.Name == "" && k.T == "p": // spec/SOURCES.md groupsCreate #3
-		return nil, plain(`Body param "name" is required`)
+		return nil, w.refuse(plain(`Body param "name" is required`), chkRoomName, S{}, N{1})
 	case n.Name == "":
-		return nil, plain(`Param "name" is required`)
+		return nil, w.refuse(plain(`Param "name" is required`), chkRoomName, S{}, N{1})
 	}
 	details := map[string]any{"function": "RocketChat.createRoom", "channel_name": n.Name}
 	if !roomNamePattern.MatchString(n.Name) {
-		return nil, coded("error-invalid-room-name", n.Name+" is not a valid room name", details)
+		return nil, w.refuse(coded("error-invalid-room-name", n.Name+" is not a valid room name", details), chkRoomName, S{n.Name}, N{2})
 	}
 	for r := range w.rooms.values() {
 		if strings.EqualFold(r.Name, n.Name) {
-			return nil, coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details)
+			return nil, w.refuse(coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details),
+				chkRoomName, S{n.Name, r.ID}, N{3})
 		}
 	}
 	owner := w.users.get(uid)
@@ -189,6 +206,7 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 			w.join(r, u, nil, now)
 		}
 	}
+	w.note(chkRoomCreated, explain.Note, S{r.ID, r.Name, r.T}, N{int64(r.UsersCount)})
 	return r.clone(), nil
 }
 
@@ -202,13 +220,15 @@ func (w *World) DeleteRoom(uid string, k Kind, sel RoomSelector) error {
 		return err
 	}
 	if !w.can(uid, "delete-"+r.T, r.ID) {
-		return errNotAllowed("eraseRoom")
+		return errNotAllowed("eraseRoom") // can recorded the refusal
 	}
 	now := dateOf(w.clock.Now())
-	for _, s := range w.roomSubsOf(r.ID) {
+	subs := w.roomSubsOf(r.ID)
+	for _, s := range subs {
 		w.discardSub(s, now)
 	}
 	w.discardRoom(r, now)
+	w.note(chkRoomDeleted, explain.Note, S{r.ID}, N{int64(len(subs))})
 	return nil
 }
 
@@ -228,22 +248,25 @@ func (w *World) InviteToRoom(uid string, k Kind, sel RoomSelector, target UserSe
 	}
 	if len(users) == 0 { // spec/SOURCES.md channelsInvite #3
 		// API.v1.failure('invalid-user-invite-list', 'Cannot invite if no users are provided')
-		return nil, &Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true}
+		return nil, w.refuse(&Error{Reason: "invalid-user-invite-list", Code: "Cannot invite if no users are provided", Plain: true},
+			chkInviteUsers, S{}, N{}) // usersFromList recorded whom it looked for
 	}
 	callerSub := w.sub(r.ID, uid)
 	joined := callerSub != nil && !callerSub.Banned()
 	if !(joined && w.can(uid, "add-user-to-joined-room", r.ID)) && !w.can(uid, "add-user-to-any-"+r.T+"-room", "") {
-		return nil, errNotAllowed("addUsersToRoom")
+		return nil, errNotAllowed("addUsersToRoom") // can recorded the refusal
 	}
 	for _, u := range users { // addUsersToRoom refuses a banned target before adding anyone
 		if s := w.sub(r.ID, u.ID); s != nil && s.Banned() {
-			return nil, errUserIsBanned("addUsersToRoom") // message text [inferred]
+			return nil, w.refuse(errUserIsBanned("addUsersToRoom"), chkRoomJoin, S{u.Username, r.ID}, N{subBanned}) // message text [inferred]
 		}
 	}
 	for _, u := range users {
-		if w.sub(r.ID, u.ID) == nil {
+		s := w.sub(r.ID, u.ID)
+		if s == nil {
 			w.join(r, u, nil, dateOf(w.clock.Now()))
 		}
+		w.note(chkRoomJoin, explain.Note, S{u.Username, r.ID}, N{subState(s)})
 	}
 	return r.clone(), nil
 }
@@ -268,7 +291,8 @@ func (w *World) usersFromList(sel UserSelector) ([]*User, error) {
 		}
 	}
 	if len(names) == 0 {
-		return nil, coded("error-users-params-not-provided", `Please provide "userId" or "username" or "userIds" or "usernames" as param`, nil)
+		return nil, w.refuse(coded("error-users-params-not-provided", `Please provide "userId" or "username" or "userIds" or "usernames" as param`, nil),
+			chkTargetUser, S{}, N{})
 	}
 	byID := sel.IDs != nil || sel.ID != ""
 	var users []*User
@@ -279,6 +303,16 @@ func (w *World) usersFromList(sel UserSelector) ([]*User, error) {
 		}
 		if u != nil && !slices.Contains(users, u) {
 			users = append(users, u)
+		}
+		if w.why != nil {
+			by, name := "username", ""
+			if byID {
+				by = "_id"
+			}
+			if u != nil {
+				name = u.Username
+			}
+			w.note(chkTargetUser, verdictOf(u != nil), S{by, n, name}, N{})
 		}
 	}
 	return users, nil
@@ -294,11 +328,13 @@ func (w *World) JoinChannel(uid string, sel RoomSelector) (*Room, error) {
 		return nil, err
 	}
 	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsJoin #3
-		return nil, errNotAllowed("joinRoom")
+		return nil, errNotAllowed("joinRoom") // canAccess recorded it
 	}
-	if w.sub(r.ID, uid) == nil {
+	s := w.sub(r.ID, uid)
+	if s == nil {
 		w.join(r, w.users.get(uid), nil, dateOf(w.clock.Now()))
 	}
+	w.note(chkRoomJoin, explain.Note, S{w.username(uid), r.ID}, N{subState(s), 1})
 	return r.clone(), nil
 }
 
@@ -312,7 +348,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 		return nil, err
 	}
 	if !w.canAccess(r, uid) {
-		return nil, ErrForbidden("unauthorized")
+		return nil, ErrForbidden("unauthorized") // canAccess recorded it
 	}
 	var list []Member
 	for _, s := range w.roomSubsOf(r.ID) {
@@ -322,6 +358,7 @@ func (w *World) RoomMembers(uid string, k Kind, sel RoomSelector, p Page) (*Memb
 	}
 	slices.SortFunc(list, func(a, b Member) int { return strings.Compare(a.Username, b.Username) })
 	m := p.apply(list)
+	w.note(chkMembersPage, explain.Note, S{r.ID, "members"}, N{int64(m.Total), int64(m.Count), int64(m.Offset)})
 	return &m, nil
 }
 
@@ -337,7 +374,7 @@ func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 		return nil, err
 	}
 	if !w.canAccess(r, uid) {
-		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true}
+		return nil, &Error{Code: "Not Allowed", Reason: "not-allowed", Plain: true} // canAccess recorded it
 	}
 	return r.clone(), nil
 }
@@ -349,8 +386,10 @@ func (w *World) Subscription(uid, rid string) *Subscription {
 	defer w.unlock()
 	s := w.sub(rid, uid)
 	if s == nil {
+		w.note(chkSubscription, explain.Note, S{w.username(uid), rid}, N{0})
 		return nil
 	}
+	w.note(chkSubscription, explain.Note, S{w.username(uid), rid, s.Status}, N{1})
 	c := *s
 	c.Roles = slices.Clone(s.Roles)
 	return &c

@@ -2,6 +2,7 @@ package world
 
 import (
 	"cmp"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"slices"
 )
 
@@ -70,21 +71,22 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 	case q.ImportID != "":
 		value, by = q.ImportID, "importId"
 	default: // spec/SOURCES.md usersInfo #2
-		return nil, plain("Invalid search query.")
+		return nil, w.refuse(plain("Invalid search query."), chkTargetUser, S{}, N{})
 	}
 	caller := w.users.get(uid)
 	if caller == nil {
-		return nil, plain("User not found.")
+		return nil, w.refuse(plain("User not found."), chkAuthUser, S{uid}, N{})
 	}
 	myself := (by == "id" && value == uid) || (by == "username" && value == caller.Username) // spec/SOURCES.md usersInfo #3
 	all := myself || w.can(uid, "view-full-other-user-info", "")
 	var u *User
 	if by != "importId" {
-		u = w.userByIDOrUsername(value)
+		u = w.findOneByIDOrUsername(value)
 	}
 	if u == nil { // spec/SOURCES.md usersInfo #4, #5
-		return nil, plain("User not found.")
+		return nil, w.refuse(plain("User not found."), chkTargetUser, S{by, value}, N{})
 	}
+	w.note(chkTargetUser, explain.Pass, S{by, value, u.Username}, N{})
 	out := &FullUser{ID: u.ID, Name: u.Name, Username: u.Username, Status: u.status(), Type: u.Type, Active: u.Active, CanViewAllInfo: all}
 	if all {
 		created := u.CreatedAt
@@ -105,9 +107,9 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 	return out, nil
 }
 
-// userByIDOrUsername is Users.findOneByIdOrUsername: the first user (insertion order) whose _id
-// or username is exactly value.
-func (w *World) userByIDOrUsername(value string) *User {
+// findOneByIDOrUsername is Users.findOneByIdOrUsername: the first user (insertion order)
+// whose _id or username is exactly value.
+func (w *World) findOneByIDOrUsername(value string) *User {
 	for u := range w.users.values() {
 		if u.ID == value || u.Username == value {
 			return u

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // NewUser is the body of users.create (the fields the mock acts on).
@@ -43,38 +45,44 @@ func blank(s string) bool {
 // validateUserData has no format check].
 func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 	const m = "insertOrUpdateUser"
-	required := func(field string) error {
+	required := func(field string) *Error {
 		return coded("error-the-field-is-required", "The field "+field+" is required", map[string]any{"method": m, "field": field})
 	}
 	w.lock()
 	defer w.unlock()
 	// validateUserData checks the permission itself: 400, not the 403 of permissionsRequired.
+	badRole := slices.IndexFunc(n.Roles, func(r string) bool { return !slices.Contains(defaultRoles, r) })
 	switch {
 	case !w.can(uid, "create-user", ""): // spec/SOURCES.md usersCreate #3
-		return nil, coded("error-action-not-allowed", "Adding user is not allowed", map[string]any{"method": m, "action": "Adding_user"})
-	case slices.ContainsFunc(n.Roles, func(r string) bool { return !slices.Contains(defaultRoles, r) }):
-		return nil, coded("error-action-not-allowed", "The field Roles consist invalid role id", map[string]any{"method": m, "action": "Assign_role"})
+		return nil, coded("error-action-not-allowed", "Adding user is not allowed", map[string]any{"method": m, "action": "Adding_user"}) // can recorded the refusal
+	case badRole >= 0:
+		return nil, w.refuse(coded("error-action-not-allowed", "The field Roles consist invalid role id", map[string]any{"method": m, "action": "Assign_role"}),
+			chkUserData, S{n.Roles[badRole]}, N{userRoles})
 	case slices.Contains(n.Roles, "admin") && !w.can(uid, "assign-admin-role", ""): // spec/SOURCES.md usersCreate #5
-		return nil, coded("error-action-not-allowed", "Assigning admin is not allowed", map[string]any{"method": m, "action": "Assign_admin"})
+		return nil, coded("error-action-not-allowed", "Assigning admin is not allowed", map[string]any{"method": m, "action": "Assign_admin"}) // can recorded the refusal
 	case blank(n.Name):
-		return nil, required("Name")
+		return nil, w.refuse(required("Name"), chkUserData, S{n.Name}, N{userName})
 	case blank(n.Username):
-		return nil, required("Username")
+		return nil, w.refuse(required("Username"), chkUserData, S{n.Username}, N{userUsername})
 	case !usernamePattern.MatchString(n.Username):
-		return nil, coded("error-input-is-not-a-valid-field", htmlEscape.Replace(n.Username)+" is not a valid username",
-			map[string]any{"method": m, "input": n.Username, "field": "Username"})
+		return nil, w.refuse(coded("error-input-is-not-a-valid-field", htmlEscape.Replace(n.Username)+" is not a valid username",
+			map[string]any{"method": m, "input": n.Username, "field": "Username"}), chkUserData, S{n.Username}, N{userPattern})
 	case n.Password == "" && !n.SetRandomPassword:
-		return nil, required("Password")
+		return nil, w.refuse(required("Password"), chkUserData, S{}, N{userPassword})
 	case blockedUsername(n.Username): // spec/SOURCES.md usersCreate #10
-		return nil, coded("error-blocked-username", htmlEscape.Replace(n.Username)+" is blocked and can't be used!",
-			map[string]any{"method": "checkUsernameAvailability", "field": n.Username})
+		return nil, w.refuse(coded("error-blocked-username", htmlEscape.Replace(n.Username)+" is blocked and can't be used!",
+			map[string]any{"method": "checkUsernameAvailability", "field": n.Username}), chkUserData, S{n.Username}, N{userBlocked})
 	case w.userByUsername(n.Username) != nil:
-		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Username)+" is already in use :(", map[string]any{"method": m, "field": n.Username})
+		return nil, w.refuse(coded("error-field-unavailable", htmlEscape.Replace(n.Username)+" is already in use :(", map[string]any{"method": m, "field": n.Username}),
+			chkUserData, S{n.Username}, N{userTaken})
 	case n.Email != "" && w.userByEmail(n.Email) != nil:
-		return nil, coded("error-field-unavailable", htmlEscape.Replace(n.Email)+" is already in use :(", map[string]any{"method": m, "field": n.Email})
+		return nil, w.refuse(coded("error-field-unavailable", htmlEscape.Replace(n.Email)+" is already in use :(", map[string]any{"method": m, "field": n.Email}),
+			chkUserData, S{n.Email}, N{userEmailTaken})
 	case !mailAddress.MatchString(n.Email):
-		return nil, coded("error-invalid-email", "Invalid email "+n.Email, map[string]any{"method": m, "email": n.Email})
+		return nil, w.refuse(coded("error-invalid-email", "Invalid email "+n.Email, map[string]any{"method": m, "email": n.Email}),
+			chkUserData, S{n.Email}, N{userEmail})
 	}
+	w.note(chkUserData, explain.Pass, S{}, N{})
 	if n.SetRandomPassword {
 		n.Password = w.newID(24, func(string) bool { return false })
 	}
@@ -86,13 +94,16 @@ func (w *World) CreateUser(uid string, n NewUser) (*UserInfo, error) {
 		u.Roles = []string{"user"}
 	}
 	w.putUser(u)
+	joined := 0
 	if n.JoinDefaultChannels == nil || *n.JoinDefaultChannels {
 		for r := range w.rooms.values() {
 			if r.Default {
 				w.join(r, u, nil, now)
+				joined++
 			}
 		}
 	}
+	w.note(chkUserCreated, explain.Note, S{u.Username, u.ID}, N{int64(joined)})
 	info := u.info()
 	return &info, nil
 }
@@ -103,14 +114,16 @@ func (w *World) DeleteUser(uid string, target UserSelector) error {
 	w.lock()
 	defer w.unlock()
 	if !w.can(uid, "delete-user", "") { // spec/SOURCES.md usersDelete #1
-		return ErrUnauthorized()
+		return ErrUnauthorized() // can recorded the refusal
 	}
 	u, err := w.userFromParams(target)
 	if err != nil {
 		return err
 	}
 	now := dateOf(w.clock.Now())
-	for _, s := range w.userSubsOf(u.ID) {
+	subs := w.userSubsOf(u.ID)
+	defer w.note(chkUserDeleted, explain.Note, S{u.Username}, N{int64(len(subs))})
+	for _, s := range subs {
 		if r := w.rooms.get(s.Rid); r != nil && !s.Banned() {
 			r.UsersCount--
 			w.rooms.touch(r.ID)

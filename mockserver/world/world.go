@@ -9,6 +9,10 @@
 //
 // Times are UTC: the mock's "server local time" is UTC, which decides where
 // findOrCreateInvite's calendar days fall.
+//
+// The rules record why they answer as they do: the handle Explain returns records each check
+// an operation runs, with the state it looked at, into an explain.Trace (explain.go holds the
+// checks and their words). The handle New returns records nothing.
 package world
 
 import (
@@ -23,6 +27,7 @@ import (
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // DefaultVersion is the Rocket.Chat version a world emulates unless told otherwise.
@@ -48,7 +53,17 @@ type Options struct {
 // Until that moment it costs a few hundred bytes and shares nothing but the fixture set, which
 // it only reads; so thousands of sandboxes that are opened and never used (or used late) are
 // cheap, and each one that is used is exactly the world it would have been if built at once.
+//
+// A *World is a handle: Explain returns another handle on the same state whose operations
+// record their decisions. The handle holds nothing else (world_test pins its two fields), so
+// every setting and datum belongs in shared.
 type World struct {
+	*shared
+	why *explain.Trace // where this handle's operations record their steps; nil: nowhere
+}
+
+// shared is the state every handle on one world shares.
+type shared struct {
 	// mutex guards everything below. Operations take it through lock (data) or lockSettings
 	// (version, recorder: no data) and release it through unlock, never directly: lock is where
 	// a pending world builds its data, unlock where changes are recorded.
@@ -74,13 +89,13 @@ type World struct {
 
 // New returns a world loaded with o.Fixtures.
 func New(o Options) (*World, error) {
-	w := &World{
+	w := &World{shared: &shared{
 		fixtures: o.Fixtures,
 		clock:    o.Clock,
 		random:   o.Random,
 		siteURL:  strings.TrimRight(o.SiteURL, "/"),
 		version:  DefaultVersion,
-	}
+	}}
 	if w.fixtures == nil {
 		w.fixtures = fixtures.Default()
 	}
@@ -115,6 +130,10 @@ func (w *World) lock() {
 // lockSettings takes the world's mutex for an operation that touches no data (the version,
 // the recorder): a pending world stays pending.
 func (w *World) lockSettings() { w.mutex.Lock() }
+
+// Explain returns a handle on the same world whose operations record the steps that decide
+// their answers into t (nil: they record nothing).
+func (w *World) Explain(t *explain.Trace) *World { return &World{shared: w.shared, why: t} }
 
 // Clock returns the world's clock.
 func (w *World) Clock() *Clock { return w.clock }

@@ -136,7 +136,9 @@ Routes:
   /api/...                   the default world (Rocket.Chat REST API)
   /sandboxes/{id}/api/...    a sandbox world (PUT /_mock/sandboxes/{id} opens one)
   /_mock/...                 the control API (spec/mock-control.yaml): reset, clock,
-                             sandboxes, settings, state, requests
+                             sandboxes, settings, state, requests, worlds
+  /_mock/ui                  the dashboard: worlds, users, rooms, invites, the live
+                             journal with the reason behind every answer
   /livez                     health check
 
 Exit status: 0 after a clean shutdown (SIGINT, SIGTERM), 1 when serving fails,
@@ -152,7 +154,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "`host:port` to listen on (port 0 picks a free one)")
 	fs.StringVar(&o.fixtures, "fixtures", "", "YAML fixtures `FILE` for the default world and sandboxes (default: the built-in fixtures)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `FORMAT`: text or json (one line per request: method, path, status, duration, sandbox)")
-	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests); the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
+	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests), and debug adds to each the explanation of the answer; the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
 	fs.Var(boolFlag{&o.strict}, "strict", "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
@@ -263,6 +265,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(srv.EndStreams) // Shutdown waits for no dashboard's event stream
 	lifecycle.Info("listening", slog.String("addr", ln.Addr().String()), slog.Bool("strict", o.strict),
 		slog.Bool("controlToken", o.controlToken != ""))
 	_ = logs.Flush() // whoever waits for the listening line gets it now

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -316,10 +317,37 @@ func TestLogLevel(t *testing.T) {
 			if requests != c.requestLines {
 				t.Errorf("%d request lines, want %d:\n%s", requests, c.requestLines, strings.Join(lines, "\n"))
 			}
+			// At debug level the line of a Rocket.Chat API answer carries its explanation.
+			explained := slices.ContainsFunc(lines, func(l string) bool {
+				return strings.Contains(l, "path=/api/info") && strings.Contains(l, `explain="the world emulates Rocket.Chat 8.4.0: /api/info reports 8.4`)
+			})
+			if explained != (c.level == "debug") {
+				t.Errorf("explanation in the /api/info line: %v, want %v:\n%s", explained, c.level == "debug", strings.Join(lines, "\n"))
+			}
 			if last := lines[len(lines)-1]; !strings.Contains(last, "msg=stopped") {
 				t.Errorf("last line %q, want the stopped line (written whatever the level)", last)
 			}
 		})
+	}
+}
+
+// TestShutdownEndsEventStreams: an open dashboard stream does not hold up a graceful stop.
+func TestShutdownEndsEventStreams(t *testing.T) {
+	base, stop := startRun(t)
+	res, err := http.Get(base + "/_mock/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != http.StatusOK || ct != "text/event-stream" {
+		t.Fatalf("events: %d %s", res.StatusCode, ct)
+	}
+	lines := stop() // fails the test when Shutdown times out waiting for the stream
+	if last := lines[len(lines)-1]; !strings.Contains(last, "msg=stopped") {
+		t.Errorf("last line %q, want the stopped line", last)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("stream after shutdown: %v", err)
 	}
 }
 

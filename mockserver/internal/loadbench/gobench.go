@@ -85,3 +85,49 @@ func trimProcs(name string) string {
 	}
 	return name[:i]
 }
+
+// ParseGoBenchMetrics reads the custom metrics (b.ReportMetric) of the Benchmark lines of
+// `go test -bench` output: benchmark name (without the -GOMAXPROCS suffix) → unit → the value
+// of each run, in order. ns/op, B/op and allocs/op are left to ParseGoBench.
+func ParseGoBenchMetrics(out string) map[string]map[string][]float64 {
+	res := map[string]map[string][]float64{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+			continue
+		}
+		name := trimProcs(f[0])
+		for i := 2; i+1 < len(f); i += 2 {
+			unit := f[i+1]
+			if unit == "ns/op" || unit == "B/op" || unit == "allocs/op" {
+				continue
+			}
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			if res[name] == nil {
+				res[name] = map[string][]float64{}
+			}
+			res[name][unit] = append(res[name][unit], v)
+		}
+	}
+	return res
+}
+
+// Median is the middle value of vs (the mean of the two middle ones for an even count); 0
+// for none.
+func Median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

@@ -146,3 +146,17 @@ func TestWireMockMappingsMatchMethodAndURLAndAnswerTheBytes(t *testing.T) {
 		t.Errorf("second mapping %+v", got.Mappings[1])
 	}
 }
+
+func TestParseGoBenchMetricsReadsReportedMetrics(t *testing.T) {
+	out := "BenchmarkExplanations/validateInviteToken-2 \t 53222\t 21443 ns/op\t 11.07 %overhead\t 9022 explained-ns/op\t 8123 unexplained-ns/op\t 6830 B/op\t 70 allocs/op\n" +
+		"BenchmarkExplanations/validateInviteToken-2 \t 55671\t 19387 ns/op\t -1.5 %overhead\t 8140 explained-ns/op\t 7320 unexplained-ns/op\t 6829 B/op\t 70 allocs/op\n" +
+		"BenchmarkHandler/login/strict-2 100 5 ns/op\n"
+	got := ParseGoBenchMetrics(out)
+	m := got["BenchmarkExplanations/validateInviteToken"]
+	if len(got) != 1 || len(m) != 3 || m["%overhead"][0] != 11.07 || m["%overhead"][1] != -1.5 || m["explained-ns/op"][1] != 8140 {
+		t.Fatalf("ParseGoBenchMetrics = %v", got)
+	}
+	if Median(m["%overhead"]) != (11.07-1.5)/2 || Median([]float64{3, 1, 2}) != 2 || Median(nil) != 0 {
+		t.Errorf("Median of %v = %v", m["%overhead"], Median(m["%overhead"]))
+	}
+}

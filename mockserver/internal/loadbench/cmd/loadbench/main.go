@@ -36,6 +36,7 @@ type options struct {
 	goBench      string
 	benchtime    string
 	benchCount   int
+	explainCount int
 	memRequests  int64
 	memInvites   int
 	analysis     string
@@ -72,6 +73,7 @@ func main() {
 	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
 	flag.IntVar(&o.benchCount, "benchcount", 3, "go test -count; the report keeps each benchmark's median run")
+	flag.IntVar(&o.explainCount, "explaincount", 8, "go test -count of BenchmarkExplanations (explanations' cost: a small difference, so more runs)")
 	flag.Int64Var(&o.memRequests, "mem-requests", 1_000_000, "requests in a row for the memory-flatness check")
 	flag.IntVar(&o.memInvites, "mem-invites", 100_000, "invites loaded for the resident-memory figure")
 	flag.StringVar(&o.analysis, "analysis", "mockserver/internal/loadbench/ANALYSIS.md", "hand-written analysis of missed targets, copied into the report (empty: none)")

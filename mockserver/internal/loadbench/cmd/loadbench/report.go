@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ const (
 	maxScaleGrowth   = 1.5        // cost at 1M invites ≤ this × cost at 1k
 	maxInvitesRSS    = 64_000_000 // bytes: the issue's 64 MB
 	maxFlatGrowth    = 1.10       // RSS after memRequests ≤ this × RSS after the first chunk
+	maxExplainCost   = 5.0        // percent: recording explanations costs at most this much throughput (issue #14)
 )
 
 // target is one line of the targets table.
@@ -39,6 +41,7 @@ func (b *bench) write() error {
 	b.writeMemory(&w)
 	b.writeScale(&w)
 	b.writeGoBench(&w)
+	b.writeExplanations(&w)
 	b.writeTargets(&w)
 	if err := b.writeAnalysis(&w); err != nil {
 		return err
@@ -164,14 +167,64 @@ func (b *bench) writeGoBench(w *strings.Builder) {
 	if b.goBench == "" {
 		return
 	}
-	fmt.Fprintf(w, "## In-process handler stack\n\n`go test -run '^$' -bench '%s' -benchmem -benchtime %s -count %d ./mockserver/` "+
-		"(mockserver/bench_test.go: mockserver.New, requests through ServeHTTP, no sockets); each row is the median of the %d runs.\n\n",
-		b.o.goBench, b.o.benchtime, b.o.benchCount, b.o.benchCount)
+	fmt.Fprintf(w, "## In-process handler stack\n\n`go test -run '^$' -bench '%s' -skip '^BenchmarkExplanations$' -benchmem -benchtime %s -count %d ./mockserver/` "+
+		"(mockserver/bench_test.go: mockserver.New, requests through ServeHTTP, no sockets), then BenchmarkExplanations alone with `-count %d`; "+
+		"each row is the median of its runs.\n\n",
+		b.o.goBench, b.o.benchtime, b.o.benchCount, b.o.explainCount)
 	fmt.Fprintf(w, "| benchmark | ns/op | B/op | allocs/op |\n|---|--:|--:|--:|\n")
 	for _, g := range loadbench.MedianGoBench(loadbench.ParseGoBench(b.goBench)) {
+		if strings.HasPrefix(g.Name, "BenchmarkExplanations/") {
+			continue // its ns/op is a pair of requests: the next section reads it
+		}
 		fmt.Fprintf(w, "| %s | %.0f | %d | %d |\n", strings.TrimPrefix(g.Name, "Benchmark"), g.NsPerOp, g.BytesPerOp, g.AllocsPerOp)
 	}
 	fmt.Fprintf(w, "\n<details><summary>raw go test output</summary>\n\n```\n%s```\n\n</details>\n\n", b.goBench)
+}
+
+// explainCalls are the calls BenchmarkExplanations prices.
+var explainCalls = []string{"validateInviteToken", "useInviteToken"}
+
+// explainCost is the median over the runs of BenchmarkExplanations/<call>'s metrics.
+type explainCost struct {
+	with, without             float64 // median ns per call
+	overhead, lowest, highest float64 // percent, of the medians: median, least and most over runs
+	meanOverhead              float64 // percent, of the means: median over runs
+	runs                      int
+}
+
+func (b *bench) explainCost(call string) (explainCost, bool) {
+	m := loadbench.ParseGoBenchMetrics(b.goBench)["BenchmarkExplanations/"+call]
+	over := m["%overhead"]
+	if len(over) == 0 {
+		return explainCost{}, false
+	}
+	return explainCost{with: loadbench.Median(m["explained-ns/op"]), without: loadbench.Median(m["unexplained-ns/op"]),
+		overhead: loadbench.Median(over), lowest: slices.Min(over), highest: slices.Max(over),
+		meanOverhead: loadbench.Median(m["%overhead-mean"]), runs: len(over)}, true
+}
+
+// writeExplanations sets throughput with and without explanations side by side.
+func (b *bench) writeExplanations(w *strings.Builder) {
+	if _, ok := b.explainCost(explainCalls[0]); !ok {
+		return
+	}
+	fmt.Fprintf(w, "## Explanations: with and without\n\n`BenchmarkExplanations` (mockserver/bench_test.go): each iteration sends the call "+
+		"to two servers, one recording the explanation of every answer (as rcmock always does) and one that does not (a switch only "+
+		"the benchmarks have), in alternating order, each timed on its own: the two are measured interleaved, microseconds apart, so "+
+		"the machine's noise falls on both. Strict mode, the whole handler stack, no sockets. Each run reports the median time "+
+		"per call of each server (a call preempted by other work moves a median little and a mean much); the table gives their "+
+		"medians over the runs and the req/s they make, the cost as the ratio of the two medians (median over runs, and the "+
+		"range), and the same ratio of the means.\n\n")
+	fmt.Fprintf(w, "| call | with explanations | req/s | without | req/s | cost of explanations (range over runs) | cost, means |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, call := range explainCalls {
+		c, ok := b.explainCost(call)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %.0f ns | %.0f | %.0f ns | %.0f | %+.1f%% (%+.1f%% … %+.1f%%, %d runs) | %+.1f%% |\n", call,
+			c.with, 1e9/c.with, c.without, 1e9/c.without, c.overhead, c.lowest, c.highest, c.runs, c.meanOverhead)
+	}
+	fmt.Fprintln(w)
 }
 
 func (b *bench) writeTargets(w *strings.Builder) {
@@ -222,6 +275,11 @@ func (b *bench) targets() []target {
 	f, ok := b.startupFactor()
 	ts = append(ts, target{fmt.Sprintf("start-up ≥ %d× faster than Prism", minStartupFactor), fmt.Sprintf("%.1f×", f), f >= minStartupFactor, ok})
 	ts = append(ts, b.scaleTargets()...)
+	for _, call := range explainCalls {
+		c, ok := b.explainCost(call)
+		ts = append(ts, target{fmt.Sprintf("explanations cost ≤ %.0f%% of %s throughput", maxExplainCost, call),
+			fmt.Sprintf("%+.1f%% (median of %d interleaved runs)", c.overhead, c.runs), c.overhead <= maxExplainCost, ok})
+	}
 	m := b.memory
 	ts = append(ts, target{fmt.Sprintf("RSS with %d invites ≤ 64 MB (after 5 s idle)", m.invitesLoaded),
 		fmt.Sprintf("%s (%s right after loading)", mibs(m.invitesSettled.RSS), mibs(m.invites.RSS)),

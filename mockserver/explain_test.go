@@ -1,0 +1,505 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/spec"
+)
+
+// explainFixtures are the default fixtures plus what some answer paths need: a guest (no
+// create-c/create-p), an archived channel, and a public channel carol is banned from.
+func explainFixtures() *fixtures.Set {
+	f := fixtures.Default().Clone()
+	f.Users = append(f.Users, fixtures.User{ID: "gus", Username: "gus", Name: "Gus", Email: "gus@rocket.chat",
+		Password: "rocket.chat", Roles: []string{"guest"}, AuthTokens: []string{"gus-token"}})
+	f.Rooms = append(f.Rooms,
+		fixtures.Room{ID: "Attic", T: "c", Name: "attic", Owner: adminID, Members: []string{"alice"}, Archived: true},
+		fixtures.Room{ID: "Lobby", T: "c", Name: "lobby", Owner: adminID, Members: []string{"alice"}, Banned: []string{"carol"}})
+	return f
+}
+
+// tokens are the fixture users' fixed auth tokens.
+var tokens = map[string]string{adminID: adminToken, "alice": "alice-token", "bob": "bob-token", "carol": "carol-token", "gus": "gus-token"}
+
+// answerPath is one way an operation can answer, and a request that takes it.
+type answerPath struct {
+	op        string // operationId in spec/openapi.yaml ("" for a request that matches none)
+	status    int
+	errorType string // the answer's errorType; "" for a success or a plain error
+	name      string
+	method    string
+	path      string // with its query
+	as        string // the fixture user whose credentials are sent; "" none
+	body      string
+	before    []answerPath // requests that set the world up; each must answer 2xx
+	checks    []string     // step checks the explanation must hold
+}
+
+const admin = adminID
+
+// answerPaths are the answer paths of every operation: each error type of its contract, and
+// the plain errors it answers without one. TestEveryAnswerIsExplained walks the contract to
+// find those missing here.
+var answerPaths = []answerPath{
+	// The pipeline's own answers.
+	{op: "", status: 404, name: "path typo", method: "POST", path: "/api/v1/useInviteTokn", body: `{"token":"PrjXok"}`, checks: []string{"route"}},
+	{op: "", status: 404, name: "wrong method", method: "GET", path: "/api/v1/useInviteToken", checks: []string{"route"}},
+	{op: "useInviteToken", status: 401, name: "unknown user", method: "POST", path: "/api/v1/useInviteToken", body: `{"token":"PrjXok"}`,
+		as: "nobody", checks: []string{"auth.user"}},
+	{op: "useInviteToken", status: 401, name: "logged out token", method: "POST", path: "/api/v1/useInviteToken", body: `{"token":"PrjXok"}`,
+		as: "bob", before: []answerPath{{method: "POST", path: "/api/v1/logout", as: "bob"}}, checks: []string{"auth.token"}},
+	{op: "useInviteToken", status: 401, name: "another user's token", method: "POST", path: "/api/v1/useInviteToken", body: `{"token":"PrjXok"}`,
+		as: "bob:alice-token", checks: []string{"auth.token"}},
+
+	// Invites.
+	{op: "useInviteToken", status: 200, name: "joins", method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{"token":"PrjXok"}`,
+		checks: []string{"auth.token", "invite.valid", "room.type", "subscription.ban", "invite.use"}},
+	{op: "useInviteToken", status: 200, name: "banned under 8.3.0", method: "POST", path: "/api/v1/useInviteToken", as: "carol", body: `{"token":"PrjXok"}`,
+		before: []answerPath{{method: "PUT", path: "/_mock/settings", body: `{"emulate":"8.3.0"}`}}, checks: []string{"subscription.ban", "invite.use"}},
+	{op: "useInviteToken", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{}`, checks: []string{"params"}},
+	{op: "useInviteToken", status: 400, errorType: "error-invalid-token", method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{"token":"nope"}`,
+		checks: []string{"invite.token"}},
+	{op: "useInviteToken", status: 400, errorType: "error-invalid-token", name: "empty", method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{"token":""}`,
+		checks: []string{"invite.token"}},
+	{op: "useInviteToken", status: 400, errorType: "error-invalid-room", method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{"token":"Gonezz"}`,
+		checks: []string{"invite.room"}},
+	{op: "useInviteToken", status: 400, errorType: "error-invite-expired", name: "expires", method: "POST", path: "/api/v1/useInviteToken", as: "bob",
+		body: `{"token":"Expird"}`, checks: []string{"invite.valid"}},
+	{op: "useInviteToken", status: 400, errorType: "error-invite-expired", name: "maxUses", method: "POST", path: "/api/v1/useInviteToken", as: "bob",
+		body: `{"token":"MaxedX"}`, checks: []string{"invite.valid"}},
+	{op: "useInviteToken", status: 400, errorType: "error-room-type-not-allowed", method: "POST", path: "/api/v1/useInviteToken", as: "bob",
+		body: `{"token":"DMroom"}`, checks: []string{"room.type"}},
+	{op: "useInviteToken", status: 400, errorType: "error-user-is-banned", method: "POST", path: "/api/v1/useInviteToken", as: "carol",
+		body: `{"token":"PrjXok"}`, checks: []string{"subscription.ban"}},
+	{op: "validateInviteToken", status: 200, method: "POST", path: "/api/v1/validateInviteToken", body: `{"token":"PrjXok"}`, checks: []string{"invite.valid"}},
+	{op: "validateInviteToken", status: 200, name: "expired", method: "POST", path: "/api/v1/validateInviteToken", body: `{"token":"Expird"}`,
+		checks: []string{"invite.valid", "invite.answer"}},
+	{op: "validateInviteToken", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/validateInviteToken", body: `{}`, checks: []string{"params"}},
+	{op: "findOrCreateInvite", status: 200, name: "reuses", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"ProjectX","days":7,"maxUses":10}`, checks: []string{"permission", "invite.member", "invite.reuse"}},
+	{op: "findOrCreateInvite", status: 200, name: "creates", method: "POST", path: "/api/v1/findOrCreateInvite", as: "alice",
+		body: `{"rid":"ProjectX","days":1,"maxUses":5}`, checks: []string{"permission", "invite.reuse"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "not_authorized", method: "POST", path: "/api/v1/findOrCreateInvite", as: "bob",
+		body: `{"rid":"ProjectX","days":7,"maxUses":10}`, checks: []string{"permission"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "error-the-field-is-required", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"","days":7,"maxUses":10}`, checks: []string{"invite.rid"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "error-invalid-room", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"nowhere","days":7,"maxUses":10}`, checks: []string{"invite.member"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "error-room-type-not-allowed", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"dm-admin-alice","days":7,"maxUses":10}`, checks: []string{"room.type"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "invalid-number-of-days", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"ProjectX","days":3,"maxUses":10}`, checks: []string{"params.later", "invite.days"}},
+	{op: "findOrCreateInvite", status: 400, errorType: "invalid-number-of-uses", method: "POST", path: "/api/v1/findOrCreateInvite", as: admin,
+		body: `{"rid":"ProjectX","days":7,"maxUses":3}`, checks: []string{"invite.maxUses"}},
+	{op: "listInvites", status: 200, method: "GET", path: "/api/v1/listInvites", as: admin, checks: []string{"permission", "invite.list"}},
+	{op: "listInvites", status: 400, errorType: "not_authorized", method: "GET", path: "/api/v1/listInvites", as: "alice", checks: []string{"permission"}},
+	{op: "removeInvite", status: 200, method: "DELETE", path: "/api/v1/removeInvite/PrjXok", as: admin, checks: []string{"invite.remove"}},
+	{op: "removeInvite", status: 400, errorType: "invalid-invitation-id", method: "DELETE", path: "/api/v1/removeInvite/nope", as: admin, checks: []string{"invite.remove"}},
+	{op: "removeInvite", status: 400, errorType: "not_authorized", method: "DELETE", path: "/api/v1/removeInvite/PrjXok", as: "alice", checks: []string{"permission"}},
+	{op: "sendInvitationEmail", status: 200, method: "POST", path: "/api/v1/sendInvitationEmail", as: admin, body: `{"emails":["dave@example.com","x"]}`,
+		checks: []string{"invite.emails"}},
+	{op: "sendInvitationEmail", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/sendInvitationEmail", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "sendInvitationEmail", status: 400, name: "not allowed", method: "POST", path: "/api/v1/sendInvitationEmail", as: "bob", body: `{"emails":["dave@example.com"]}`,
+		checks: []string{"permission"}},
+	{op: "sendInvitationEmail", status: 400, name: "no valid address", method: "POST", path: "/api/v1/sendInvitationEmail", as: admin, body: `{"emails":["x"]}`,
+		checks: []string{"invite.emails"}},
+
+	// Bans.
+	{op: "roomsBanUser", status: 200, method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"ProjectX","username":"alice"}`,
+		checks: []string{"permission", "ban.subscription", "ban.write"}},
+	{op: "roomsBanUser", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"ProjectX"}`, checks: []string{"params"}},
+	{op: "roomsBanUser", status: 400, errorType: "error-invalid-user", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"ProjectX","username":"nobody"}`,
+		checks: []string{"user.target"}},
+	{op: "roomsBanUser", status: 400, name: "not allowed", method: "POST", path: "/api/v1/rooms.banUser", as: "bob", body: `{"roomId":"ProjectX","username":"alice"}`,
+		checks: []string{"permission"}},
+	{op: "roomsBanUser", status: 400, name: "room gone", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"nowhere","username":"alice"}`,
+		checks: []string{"ban.room"}},
+	{op: "roomsBanUser", status: 400, name: "direct room", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"dm-admin-alice","username":"alice"}`,
+		checks: []string{"ban.room"}},
+	{op: "roomsBanUser", status: 400, name: "no access", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"Den","username":"alice"}`,
+		before: []answerPath{{method: "PUT", path: "/_mock/state", body: "extra-groups"}}, checks: []string{"room.access"}},
+	{op: "roomsBanUser", status: 400, name: "not in room", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"ProjectX","username":"bob"}`,
+		checks: []string{"ban.subscription"}},
+	{op: "roomsBanUser", status: 400, name: "already banned", method: "POST", path: "/api/v1/rooms.banUser", as: admin, body: `{"roomId":"ProjectX","username":"carol"}`,
+		checks: []string{"ban.subscription"}},
+	{op: "roomsBanUser", status: 400, name: "last owner", method: "POST", path: "/api/v1/rooms.banUser", as: "alice",
+		body: `{"roomId":"ProjectX","username":"rocketchat.internal.admin.test"}`, checks: []string{"ban.subscription"}},
+	{op: "roomsUnbanUser", status: 200, method: "POST", path: "/api/v1/rooms.unbanUser", as: admin, body: `{"roomId":"ProjectX","username":"carol"}`,
+		checks: []string{"ban.subscription", "ban.write"}},
+	{op: "roomsUnbanUser", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/rooms.unbanUser", as: admin, body: `{"roomId":"ProjectX"}`, checks: []string{"params"}},
+	{op: "roomsUnbanUser", status: 400, errorType: "error-invalid-user", method: "POST", path: "/api/v1/rooms.unbanUser", as: admin, body: `{"roomId":"ProjectX","userId":"nobody"}`,
+		checks: []string{"user.target"}},
+	{op: "roomsUnbanUser", status: 400, name: "not banned", method: "POST", path: "/api/v1/rooms.unbanUser", as: admin, body: `{"roomId":"ProjectX","username":"alice"}`,
+		checks: []string{"ban.subscription"}},
+	{op: "roomsBannedUsers", status: 200, method: "GET", path: "/api/v1/rooms.bannedUsers?roomId=ProjectX", as: "alice", checks: []string{"room.access", "members.page"}},
+	{op: "roomsBannedUsers", status: 400, errorType: "error-invalid-params", method: "GET", path: "/api/v1/rooms.bannedUsers", as: "alice", checks: []string{"params"}},
+	{op: "roomsBannedUsers", status: 401, name: "no access", method: "GET", path: "/api/v1/rooms.bannedUsers?roomId=ProjectX", as: "bob", checks: []string{"room.access"}},
+	{op: "roomsBannedUsers", status: 401, name: "no room", method: "GET", path: "/api/v1/rooms.bannedUsers?roomId=nowhere", as: "bob", checks: []string{"room.found"}},
+
+	// Authentication.
+	{op: "login", status: 200, method: "POST", path: "/api/v1/login", body: `{"user":"bob","password":"rocket.chat"}`,
+		checks: []string{"login.user", "login.password", "login.token"}},
+	{op: "login", status: 200, name: "resume", method: "POST", path: "/api/v1/login", body: `{"resume":"bob-token"}`, checks: []string{"login.resume"}},
+	{op: "login", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/login", body: `{"user":"bob"}`, checks: []string{"params"}},
+	{op: "login", status: 401, name: "unknown user", method: "POST", path: "/api/v1/login", body: `{"user":"nobody","password":"x"}`, checks: []string{"login.user"}},
+	{op: "login", status: 401, name: "wrong password", method: "POST", path: "/api/v1/login", body: `{"user":"bob","password":"x"}`, checks: []string{"login.password"}},
+	{op: "login", status: 401, name: "unknown resume token", method: "POST", path: "/api/v1/login", body: `{"resume":"nope"}`, checks: []string{"login.resume"}},
+	{op: "logout", status: 200, method: "POST", path: "/api/v1/logout", as: "bob", checks: []string{"logout"}},
+	{op: "me", status: 200, method: "GET", path: "/api/v1/me", as: "bob", checks: []string{"me"}},
+	{op: "info", status: 200, method: "GET", path: "/api/info", checks: []string{"info.version"}},
+
+	// Users.
+	{op: "usersCreate", status: 200, method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave@rocket.chat","name":"Dave","password":"pw","username":"dave"}`, checks: []string{"permission", "user.data", "user.create"}},
+	{op: "usersCreate", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/users.create", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "usersCreate", status: 400, errorType: "error-action-not-allowed", method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave@rocket.chat","name":"Dave","password":"pw","username":"dave","roles":["wizard"]}`, checks: []string{"user.data"}},
+	{op: "usersCreate", status: 400, errorType: "error-the-field-is-required", method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave@rocket.chat","name":" ","password":"pw","username":"dave"}`, checks: []string{"user.data"}},
+	{op: "usersCreate", status: 400, errorType: "error-input-is-not-a-valid-field", method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave@rocket.chat","name":"Dave","password":"pw","username":"dave smith"}`, checks: []string{"user.data"}},
+	{op: "usersCreate", status: 400, errorType: "error-field-unavailable", method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave@rocket.chat","name":"Dave","password":"pw","username":"bob"}`, checks: []string{"user.data"}},
+	{op: "usersCreate", status: 400, errorType: "error-invalid-email", method: "POST", path: "/api/v1/users.create", as: admin,
+		body: `{"email":"dave","name":"Dave","password":"pw","username":"dave"}`, checks: []string{"user.data"}},
+	{op: "usersCreate", status: 403, method: "POST", path: "/api/v1/users.create", as: "bob",
+		body: `{"email":"dave@rocket.chat","name":"Dave","password":"pw","username":"dave"}`, checks: []string{"permission"}},
+	{op: "usersDelete", status: 200, method: "POST", path: "/api/v1/users.delete", as: admin, body: `{"username":"bob"}`, checks: []string{"user.target", "user.delete"}},
+	{op: "usersDelete", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/users.delete", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "usersDelete", status: 400, errorType: "error-invalid-user", method: "POST", path: "/api/v1/users.delete", as: admin, body: `{"username":"nobody"}`,
+		checks: []string{"user.target"}},
+	{op: "usersDelete", status: 403, method: "POST", path: "/api/v1/users.delete", as: "bob", body: `{"username":"alice"}`, checks: []string{"permission"}},
+
+	// Rooms (channels.* and groups.* share their rules).
+	{op: "channelsCreate", status: 200, method: "POST", path: "/api/v1/channels.create", as: "bob", body: `{"name":"garden","members":["alice"]}`,
+		checks: []string{"permission", "room.create"}},
+	{op: "channelsCreate", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/channels.create", as: "bob", body: `{}`, checks: []string{"params"}},
+	{op: "channelsCreate", status: 400, errorType: "error-duplicate-channel-name", method: "POST", path: "/api/v1/channels.create", as: "bob", body: `{"name":"General"}`,
+		checks: []string{"room.name"}},
+	{op: "channelsCreate", status: 400, errorType: "error-invalid-room-name", method: "POST", path: "/api/v1/channels.create", as: "bob", body: `{"name":"room 1!"}`,
+		checks: []string{"room.name"}},
+	{op: "channelsCreate", status: 403, method: "POST", path: "/api/v1/channels.create", as: "gus", body: `{"name":"garden"}`, checks: []string{"permission"}},
+	{op: "groupsCreate", status: 200, method: "POST", path: "/api/v1/groups.create", as: "bob", body: `{"name":"shed"}`, checks: []string{"permission", "room.create"}},
+	{op: "groupsCreate", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/groups.create", as: "bob", body: `{}`, checks: []string{"params"}},
+	{op: "groupsCreate", status: 400, errorType: "error-duplicate-channel-name", method: "POST", path: "/api/v1/groups.create", as: "bob", body: `{"name":"project-x"}`,
+		checks: []string{"room.name"}},
+	{op: "groupsCreate", status: 400, errorType: "error-invalid-room-name", method: "POST", path: "/api/v1/groups.create", as: "bob", body: `{"name":"a b"}`,
+		checks: []string{"room.name"}},
+	{op: "groupsCreate", status: 403, method: "POST", path: "/api/v1/groups.create", as: "gus", body: `{"name":"shed"}`, checks: []string{"permission"}},
+	{op: "channelsDelete", status: 200, method: "POST", path: "/api/v1/channels.delete", as: admin, body: `{"roomId":"GENERAL"}`,
+		checks: []string{"room.found", "permission", "room.delete"}},
+	{op: "channelsDelete", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/channels.delete", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "channelsDelete", status: 400, errorType: "error-room-not-found", method: "POST", path: "/api/v1/channels.delete", as: admin, body: `{"roomId":"ProjectX"}`,
+		checks: []string{"room.kind"}},
+	{op: "channelsDelete", status: 400, errorType: "error-not-allowed", method: "POST", path: "/api/v1/channels.delete", as: "bob", body: `{"roomName":"general"}`,
+		checks: []string{"permission"}},
+	{op: "groupsDelete", status: 200, method: "POST", path: "/api/v1/groups.delete", as: admin, body: `{"roomId":"ProjectX"}`, checks: []string{"room.access", "room.delete"}},
+	{op: "groupsDelete", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/groups.delete", as: admin, body: `{}`, checks: []string{"params"}},
+	{op: "groupsDelete", status: 400, errorType: "error-room-not-found", method: "POST", path: "/api/v1/groups.delete", as: "bob", body: `{"roomId":"ProjectX"}`,
+		checks: []string{"room.access"}},
+	{op: "groupsDelete", status: 400, errorType: "error-not-allowed", method: "POST", path: "/api/v1/groups.delete", as: "alice", body: `{"roomId":"ProjectX"}`,
+		checks: []string{"permission"}},
+	{op: "channelsInvite", status: 200, method: "POST", path: "/api/v1/channels.invite", as: admin, body: `{"roomId":"Lobby","username":"bob"}`,
+		checks: []string{"user.target", "permission", "room.join"}},
+	{op: "channelsInvite", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/channels.invite", as: admin, body: `{"roomId":"Lobby"}`, checks: []string{"params"}},
+	{op: "channelsInvite", status: 400, errorType: "error-room-not-found", method: "POST", path: "/api/v1/channels.invite", as: admin, body: `{"roomId":"nowhere","username":"bob"}`,
+		checks: []string{"room.found"}},
+	{op: "channelsInvite", status: 400, errorType: "Cannot invite if no users are provided", method: "POST", path: "/api/v1/channels.invite", as: admin,
+		body: `{"roomId":"Lobby","username":"nobody"}`, checks: []string{"user.target"}},
+	{op: "channelsInvite", status: 400, errorType: "error-user-is-banned", method: "POST", path: "/api/v1/channels.invite", as: admin, body: `{"roomId":"Lobby","username":"carol"}`,
+		checks: []string{"room.join"}},
+	{op: "channelsInvite", status: 400, errorType: "error-not-allowed", method: "POST", path: "/api/v1/channels.invite", as: "bob", body: `{"roomId":"Lobby","username":"carol"}`,
+		checks: []string{"permission"}},
+	{op: "channelsInvite", status: 400, errorType: "error-room-archived", method: "POST", path: "/api/v1/channels.invite", as: admin, body: `{"roomId":"Attic","username":"bob"}`,
+		checks: []string{"room.archived"}},
+	{op: "groupsInvite", status: 200, method: "POST", path: "/api/v1/groups.invite", as: "alice", body: `{"roomId":"ProjectX","username":"bob"}`,
+		checks: []string{"permission", "room.join"}},
+	{op: "groupsInvite", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/groups.invite", as: "alice", body: `{"roomId":"ProjectX"}`, checks: []string{"params"}},
+	{op: "groupsInvite", status: 400, errorType: "error-room-not-found", method: "POST", path: "/api/v1/groups.invite", as: "bob", body: `{"roomId":"ProjectX","username":"bob"}`,
+		checks: []string{"room.access"}},
+	{op: "groupsInvite", status: 400, errorType: "Cannot invite if no users are provided", method: "POST", path: "/api/v1/groups.invite", as: "alice",
+		body: `{"roomId":"ProjectX","userId":"nobody"}`, checks: []string{"user.target"}},
+	{op: "groupsInvite", status: 400, errorType: "error-user-is-banned", method: "POST", path: "/api/v1/groups.invite", as: "alice", body: `{"roomId":"ProjectX","username":"carol"}`,
+		checks: []string{"room.join"}},
+	{op: "groupsInvite", status: 400, errorType: "error-not-allowed", method: "POST", path: "/api/v1/groups.invite", as: "bob", body: `{"roomName":"project-x","username":"bob"}`,
+		before: []answerPath{{method: "POST", path: "/api/v1/useInviteToken", as: "bob", body: `{"token":"PrjXok"}`}}, checks: []string{"permission"}},
+	{op: "groupsInvite", status: 400, errorType: "error-room-archived", method: "POST", path: "/api/v1/groups.invite", as: admin, body: `{"roomId":"Vault","username":"bob"}`,
+		before: []answerPath{{method: "PUT", path: "/_mock/state", body: "extra-groups"}}, checks: []string{"room.archived"}},
+	{op: "channelsJoin", status: 200, method: "POST", path: "/api/v1/channels.join", as: "bob", body: `{"roomId":"Lobby"}`, checks: []string{"room.access", "room.join"}},
+	{op: "channelsJoin", status: 400, errorType: "invalid-params", method: "POST", path: "/api/v1/channels.join", as: "bob", body: `{}`, checks: []string{"params"}},
+	{op: "channelsJoin", status: 400, errorType: "error-room-not-found", method: "POST", path: "/api/v1/channels.join", as: "bob", body: `{"roomName":"nowhere"}`,
+		checks: []string{"room.found"}},
+	{op: "channelsJoin", status: 400, errorType: "error-room-archived", method: "POST", path: "/api/v1/channels.join", as: "bob", body: `{"roomId":"Attic"}`,
+		checks: []string{"room.archived"}},
+	{op: "channelsJoin", status: 400, errorType: "error-not-allowed", method: "POST", path: "/api/v1/channels.join", as: "carol", body: `{"roomId":"Lobby"}`,
+		checks: []string{"room.access"}},
+	{op: "channelsMembers", status: 200, method: "GET", path: "/api/v1/channels.members?roomId=GENERAL", as: "bob", checks: []string{"room.access", "members.page"}},
+	{op: "channelsMembers", status: 400, errorType: "error-invalid-params", method: "GET", path: "/api/v1/channels.members?roomId=", as: "bob", checks: []string{"params"}},
+	{op: "channelsMembers", status: 400, errorType: "error-room-param-not-provided", method: "GET", path: "/api/v1/channels.members", as: "bob", checks: []string{"room.param"}},
+	{op: "channelsMembers", status: 400, errorType: "error-room-not-found", method: "GET", path: "/api/v1/channels.members?roomName=nowhere", as: "bob",
+		checks: []string{"room.found"}},
+	{op: "channelsMembers", status: 403, method: "GET", path: "/api/v1/channels.members?roomId=Lobby", as: "carol", checks: []string{"room.access"}},
+	{op: "groupsMembers", status: 200, method: "GET", path: "/api/v1/groups.members?roomId=ProjectX", as: "alice", checks: []string{"room.access", "members.page"}},
+	{op: "groupsMembers", status: 400, errorType: "error-invalid-params", method: "GET", path: "/api/v1/groups.members?roomId=", as: "alice", checks: []string{"params"}},
+	{op: "groupsMembers", status: 400, errorType: "error-room-param-not-provided", method: "GET", path: "/api/v1/groups.members", as: "alice", checks: []string{"room.param"}},
+	{op: "groupsMembers", status: 400, errorType: "error-room-not-found", method: "GET", path: "/api/v1/groups.members?roomId=ProjectX", as: "carol",
+		checks: []string{"room.access"}},
+	{op: "roomsInfo", status: 200, method: "GET", path: "/api/v1/rooms.info?roomId=ProjectX", as: "alice", checks: []string{"room.found", "room.access"}},
+	{op: "roomsInfo", status: 400, errorType: "error-invalid-params", method: "GET", path: "/api/v1/rooms.info?roomId=", as: "alice", checks: []string{"params"}},
+	{op: "roomsInfo", status: 400, errorType: "error-roomid-param-not-provided", method: "GET", path: "/api/v1/rooms.info", as: "alice", checks: []string{"room.param"}},
+	{op: "roomsInfo", status: 400, errorType: "error-room-not-found", method: "GET", path: "/api/v1/rooms.info?roomName=nowhere", as: "alice", checks: []string{"room.found"}},
+	{op: "roomsInfo", status: 400, errorType: "Not Allowed", method: "GET", path: "/api/v1/rooms.info?roomId=ProjectX", as: "carol", checks: []string{"room.access"}},
+	{op: "subscriptionsGetOne", status: 200, method: "GET", path: "/api/v1/subscriptions.getOne?roomId=ProjectX", as: "carol", checks: []string{"subscription.get"}},
+	{op: "subscriptionsGetOne", status: 200, name: "none", method: "GET", path: "/api/v1/subscriptions.getOne?roomId=ProjectX", as: "bob", checks: []string{"subscription.get"}},
+	{op: "subscriptionsGetOne", status: 400, errorType: "error-invalid-params", method: "GET", path: "/api/v1/subscriptions.getOne", as: "bob", checks: []string{"params"}},
+}
+
+// unreachable are answer paths of the contract the mock never takes, and why.
+var unreachable = map[string]string{
+	"channelsInvite 400 error-invalid-user":                   "an unknown target answers invalid-user-invite-list (the handler's own check comes first) [inferred]",
+	"groupsInvite 400 error-invalid-user":                     "as for channelsInvite",
+	"channelsJoin 400 error-code-invalid":                     "the mock models no join codes",
+	"usersDelete 400 error-user-is-last-owner":                "the mock leaves out the last-owner handling of users.delete [inferred]",
+	"subscriptionsGetOne 400 error-roomid-param-not-provided": "the query schema (roomId required, minLength 1) answers error-invalid-params first",
+	"channelsDelete 403":                                      "the mock refuses with error-not-allowed (400), never a 403",
+	"groupsDelete 403":                                        "as for channelsDelete",
+	"channelsInvite 403":                                      "refusals are 400 error-not-allowed",
+	"groupsInvite 403":                                        "refusals are 400 error-not-allowed",
+	"groupsMembers 403":                                       "groups.* finds only groups the caller can access: no access is error-room-not-found first",
+	"roomsInfo 403":                                           "no access answers 400 Not Allowed",
+}
+
+// contractPaths lists the answer paths the contract promises: "op status errorType" for each
+// errorType its error schemas enumerate, "op status" for the statuses without.
+func contractPaths(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, item := range spec.Default().Document().Paths.Map() {
+		for _, op := range item.Operations() {
+			for status, ref := range op.Responses.Map() {
+				types := errorTypes(ref)
+				if len(types) == 0 {
+					out = append(out, op.OperationID+" "+status)
+				}
+				for _, et := range types {
+					out = append(out, op.OperationID+" "+status+" "+et)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// errorTypes are the errorType values a response's JSON schema enumerates.
+func errorTypes(ref *openapi3.ResponseRef) []string {
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	mt := ref.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return nil
+	}
+	et := mt.Schema.Value.Properties["errorType"]
+	if et == nil || et.Value == nil {
+		return nil
+	}
+	var out []string
+	for _, v := range et.Value.Enum {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// key is the contract path an answer path takes.
+func (p answerPath) key(enumerated bool) string {
+	k := p.op + " " + strconv.Itoa(p.status)
+	if enumerated {
+		k += " " + p.errorType
+	}
+	return k
+}
+
+// TestEveryAnswerIsExplained walks spec/openapi.yaml: every operation's every status and
+// error type must have an answer path in answerPaths (or be listed as unreachable), and every
+// answer path's journal entry must explain it: its outcome, a failing step for an error, and
+// the checks the path goes through.
+func TestEveryAnswerIsExplained(t *testing.T) {
+	have := map[string]bool{}
+	for _, p := range answerPaths {
+		have[p.key(true)] = true
+		have[p.key(false)] = true
+	}
+	for _, k := range contractPaths(t) {
+		_, skip := unreachable[k]
+		// Every operation's 401 and 413 come from the pipeline: TestPipelineAnswersAreExplained.
+		pipeline := strings.HasSuffix(k, " 401") || strings.HasSuffix(k, " 413")
+		if !have[k] && !skip && !pipeline {
+			t.Errorf("contract answer %q has no answer path in answerPaths: add one (and make its rule record its checks)", k)
+		}
+	}
+	for _, p := range answerPaths {
+		name := fmt.Sprintf("%s %d %s %s", p.op, p.status, p.errorType, p.name)
+		t.Run(name, func(t *testing.T) { checkExplained(t, p) })
+	}
+}
+
+// TestPipelineAnswersAreExplained: every secured operation's 401 and every operation's 413
+// (the pipeline answers them before the rules) name what was missing or too large.
+func TestPipelineAnswersAreExplained(t *testing.T) {
+	for path, item := range spec.Default().Document().Paths.Map() {
+		for method, op := range item.Operations() {
+			concrete := strings.ReplaceAll(path, "{_id}", "PrjXok")
+			secured := len(spec.Default().Document().Security) > 0 && (op.Security == nil || len(*op.Security) > 0)
+			if secured && op.Responses.Value("401") != nil {
+				t.Run(op.OperationID+" 401", func(t *testing.T) {
+					checkExplained(t, answerPath{op: op.OperationID, status: 401, method: method, path: concrete, body: "{}", checks: []string{"auth.headers"}})
+				})
+			}
+			if op.Responses.Value("413") != nil {
+				t.Run(op.OperationID+" 413", func(t *testing.T) {
+					big := `{"x":"` + strings.Repeat("a", 1<<20) + `"}`
+					as := ""
+					if op.Security == nil || len(*op.Security) > 0 {
+						as = admin
+					}
+					checkExplained(t, answerPath{op: op.OperationID, status: 413, errorType: "error-payload-too-large", method: method, path: concrete,
+						as: as, body: big, checks: []string{"body.size"}})
+				})
+			}
+		}
+	}
+}
+
+// states are PUT /_mock/state bodies for answer paths the fixtures do not reach, built from
+// the server's own export.
+var states = map[string]func(*mockserver.Server) string{
+	// Vault: an archived group the admin owns; Den: a group of alice's the admin is not in.
+	"extra-groups": func(srv *mockserver.Server) string {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, loopback(httptest.NewRequest(http.MethodGet, "/_mock/state", nil)))
+		var st map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &st)
+		const date = "2026-01-01T00:00:00.000Z"
+		group := func(id string, archived bool, owner string) {
+			st["rooms"] = append(st["rooms"].([]any), map[string]any{"_id": id, "t": "p", "name": strings.ToLower(id), "usersCount": 1,
+				"msgs": 0, "ro": false, "archived": archived, "default": false, "sysMes": true, "ts": date, "_updatedAt": date})
+			st["subscriptions"] = append(st["subscriptions"].([]any), map[string]any{"_id": id + "-" + owner, "rid": id,
+				"u": map[string]any{"_id": owner, "username": owner}, "name": strings.ToLower(id), "t": "p", "roles": []string{"owner"},
+				"open": true, "alert": false, "unread": 0, "userMentions": 0, "groupMentions": 0, "ts": date, "ls": date, "_updatedAt": date})
+		}
+		group("Vault", true, admin)
+		group("Den", false, "alice")
+		b, _ := json.Marshal(st)
+		return string(b)
+	},
+}
+
+func loopback(r *http.Request) *http.Request {
+	r.RemoteAddr = "127.0.0.1:40000"
+	return r
+}
+
+// send performs p against srv.
+func send(srv *mockserver.Server, p answerPath) *httptest.ResponseRecorder {
+	body := p.body
+	if st := states[body]; st != nil {
+		body = st(srv)
+	}
+	r := loopback(httptest.NewRequest(p.method, p.path, strings.NewReader(body)))
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if p.as != "" {
+		user, token, given := strings.Cut(p.as, ":")
+		if !given {
+			token = tokens[user]
+			if token == "" {
+				token = "some-token"
+			}
+		}
+		r.Header.Set("X-User-Id", user)
+		r.Header.Set("X-Auth-Token", token)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, r)
+	return rec
+}
+
+// lastExplained returns the newest journal entry of srv's default world.
+func lastExplained(t *testing.T, srv *mockserver.Server) mockserver.JournalEntry {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, loopback(httptest.NewRequest(http.MethodGet, "/_mock/requests?limit=1", nil)))
+	var j struct{ Requests []mockserver.JournalEntry }
+	if err := json.Unmarshal(rec.Body.Bytes(), &j); err != nil || len(j.Requests) != 1 {
+		t.Fatalf("journal: %d %s", rec.Code, rec.Body)
+	}
+	return j.Requests[0]
+}
+
+func checkExplained(t *testing.T, p answerPath) {
+	t.Helper()
+	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithFixtures(explainFixtures()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range p.before {
+		if rec := send(srv, b); rec.Code/100 != 2 {
+			t.Fatalf("before: %s %s answered %d %s", b.method, b.path, rec.Code, rec.Body)
+		}
+	}
+	rec := send(srv, p)
+	var answer struct {
+		ErrorType string `json:"errorType"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &answer)
+	if rec.Code != p.status || answer.ErrorType != p.errorType {
+		t.Fatalf("answered %d errorType %q, want %d %q: %s", rec.Code, answer.ErrorType, p.status, p.errorType, rec.Body)
+	}
+	e := lastExplained(t, srv)
+	x := e.Explain
+	if x == nil || len(x.Steps) == 0 || x.Summary == "" {
+		t.Fatalf("entry %s %s has no explanation: %+v", e.Method, e.Path, x)
+	}
+	if x.Operation != p.op {
+		t.Errorf("explanation's operation %q, want %q", x.Operation, p.op)
+	}
+	if !strings.HasPrefix(x.Outcome, strconv.Itoa(p.status)) || (p.errorType != "" && !strings.Contains(x.Outcome, p.errorType)) {
+		t.Errorf("outcome %q does not say %d %s", x.Outcome, p.status, p.errorType)
+	}
+	var failed bool
+	var checks []string
+	for _, s := range x.Steps {
+		if s.Text == "" || s.Check == "" {
+			t.Errorf("step without words: %+v", s)
+		}
+		failed = failed || s.Verdict == "fail"
+		checks = append(checks, s.Check)
+	}
+	if rec.Code >= 400 && !failed {
+		t.Errorf("error answer %d without a failing step: %s", rec.Code, x.Summary)
+	}
+	for _, c := range p.checks {
+		if !slices.Contains(checks, c) {
+			t.Errorf("no %s step in %v: %s", c, checks, x.Summary)
+		}
+	}
+	if t.Failed() {
+		t.Logf("explanation: %s", x.Summary)
+	}
+}
