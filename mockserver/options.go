@@ -32,7 +32,7 @@ type config struct {
 	stateFile    string // WithStateFile (persist.go)
 	maxSandboxes int
 	settings     world.Settings
-	unexplained  bool   // record no explanations: only the benchmarks that price them set it (export_test.go)
+	unexplained  bool // record no explanations: only the benchmarks that price them set it (export_test.go)
 }
 
 // WithFixtures makes a copy of f the fixtures of the default world and of every sandbox

@@ -54,7 +54,9 @@ var chkDecode = &explain.Check{Name: "params.decode", S: [4]string{"error"},
 	}}
 
 var chkOptions = &explain.Check{Name: "options",
-	Text: func(*explain.Step) string { return "OPTIONS: the router answers every OPTIONS request \"OK\" (options('*'))" }}
+	Text: func(*explain.Step) string {
+		return "OPTIONS: the router answers every OPTIONS request \"OK\" (options('*'))"
+	}}
 
 // chkCORS is the cors middleware refusing an Origin outside API_CORS_Origin.
 var chkCORS = &explain.Check{Name: "cors", S: [4]string{"origin", "allowed"},

@@ -43,8 +43,8 @@ func group(t *testing.T, w *World, owner string, members ...string) string {
 	return r.ID
 }
 
-func byID(id string) RoomSelector    { return RoomSelector{ID: id, HasID: true} }
-func userID(id string) UserSelector  { return UserSelector{ID: id} }
+func byID(id string) RoomSelector      { return RoomSelector{ID: id, HasID: true} }
+func userID(id string) UserSelector    { return UserSelector{ID: id} }
 func byUsername(n string) UserSelector { return UserSelector{Username: n} }
 func rolesOf(w *World, rid, uid string) []string {
 	if s := w.Subscription(uid, rid); s != nil {
