@@ -160,20 +160,30 @@ function bodyCorpus(op, schema) {
 	return cases;
 }
 
+// The query corpus: per shape (a oneOf/anyOf branch), its required keys set to ProjectX with
+// qs's edge cases around them and every optional property tried with a few values; then, for a
+// schema of several shapes, every shape's required keys at once and none of them.
 function queryCorpus(op, schema) {
-	const [shape] = shapes(schema);
-	const req = shape.required.map((n) => `${n}=ProjectX`).join('&');
-	const cases = [
-		'', req, req.replace('ProjectX', ''), `${req}&zzz=1`, `${req}&${req}`, req.replace('=', '[]='), req.replace('=', '[a]='), `${req}&`, '&&',
-		'a[501]=x', `${req}&${Array(502).fill('zzz=1').join('&')}`, `${req}&${Array(1001).fill('zzz=1').join('&')}`, `${req}&${Array(502).fill('zzz[]=1').join('&')}`,
-		`${req}&a[b][c][d][e][f][g]=1`, `${req}&%ZZ=1`, `${req}&a+b=c+d`,
-	];
-	for (const [name] of Object.entries(shape.properties)) {
-		if (shape.required.includes(name)) continue;
-		for (const value of ['5', '-1', '1.5', 'abc', '', '1e1', '0x10', ' 7 ', 'null', 'true']) {
-			cases.push(`${req}&${name}=${encodeURIComponent(value)}`);
+	const all = shapes(schema);
+	const cases = [];
+	for (const shape of all) {
+		const req = shape.required.map((n) => `${n}=ProjectX`).join('&');
+		cases.push(
+			'', req, req.replace('ProjectX', ''), `${req}&zzz=1`, `${req}&${req}`, req.replace('=', '[]='), req.replace('=', '[a]='), `${req}&`, '&&',
+			'a[501]=x', `${req}&${Array(502).fill('zzz=1').join('&')}`, `${req}&${Array(1001).fill('zzz=1').join('&')}`, `${req}&${Array(502).fill('zzz[]=1').join('&')}`,
+			`${req}&a[b][c][d][e][f][g]=1`, `${req}&%ZZ=1`, `${req}&a+b=c+d`,
+		);
+		for (const [name] of Object.entries(shape.properties)) {
+			if (shape.required.includes(name)) continue;
+			for (const value of ['5', '-1', '1.5', 'abc', '', '1e1', '0x10', ' 7 ', 'null', 'true']) {
+				cases.push(`${req}&${name}=${encodeURIComponent(value)}`);
+			}
+			cases.push(`${req}&${name}[]=5`, `${req}&${name}=5&${name}=6`, `${req}&${name}[x]=5`);
 		}
-		cases.push(`${req}&${name}[]=5`, `${req}&${name}=5&${name}=6`, `${req}&${name}[x]=5`);
+	}
+	if (all.length > 1) {
+		cases.push([...new Set(all.flatMap((s) => s.required))].map((n) => `${n}=ProjectX`).join('&'));
+		cases.push([...new Set(all.flatMap((s) => Object.keys(s.properties).filter((n) => !s.required.includes(n))))].map((n) => `${n}=ProjectX`).join('&'));
 	}
 	cases.push(...(op.cases ?? []));
 	return [...new Set(cases)].map((query) => ({ name: `query ${JSON.stringify(query)}`, query }));
