@@ -81,11 +81,13 @@ export const operations = [
 			'email=alice%40rocket.chat&includeUserRooms[]=true',
 			'userId[]=a&userId[]=b',
 			'userId[0]=alice',
+			'userId=alice&fields[]=',
+			'userId[]=&fields=',
 		],
 	},
 	{
 		operationId: 'subscriptionsGet', method: 'GET', path: '/api/v1/subscriptions.get', in: 'query', module: 'v1/subscriptionsEndpoints.js', validator: 'isSubscriptionsGetProps', validate: 'validateParams',
-		cases: ['updatedSince=2026-05-01T10:00:00.000Z', 'updatedSince=not-a-date', 'updatedSince[]=a&updatedSince[]=b', 'updatedSince[0]=2026-05-01'],
+		cases: ['updatedSince=2026-05-01T10:00:00.000Z', 'updatedSince=not-a-date', 'updatedSince[]=a&updatedSince[]=b', 'updatedSince[0]=2026-05-01', 'updatedSince[]=', 'updatedSince[]=&updatedSince[]='],
 	},
 	// rooms.leave is left out: its validator, isRoomsLeaveProps, is not in the package; the
 	// server defines and compiles it in apps/meteor/app/api/server/v1/rooms.ts (an anyOf of
