@@ -610,11 +610,11 @@ func (r *ajvRun) array(s *ajvSchema, x []any, path string, composite bool) (any,
 }
 
 func (r *ajvRun) object(s *ajvSchema, x *jsObject, path string, composite bool) (any, bool) {
-	if s.maxProps != nil && len(x.keys) > *s.maxProps {
+	if s.maxProps != nil && x.size() > *s.maxProps {
 		r.fail("maxProperties", path, fmt.Sprintf("must NOT have more than %d properties", *s.maxProps))
 		return x, false
 	}
-	if s.minProps != nil && len(x.keys) < *s.minProps {
+	if s.minProps != nil && x.size() < *s.minProps {
 		r.fail("minProperties", path, fmt.Sprintf("must NOT have fewer than %d properties", *s.minProps))
 		return x, false
 	}
@@ -626,7 +626,7 @@ func (r *ajvRun) object(s *ajvSchema, x *jsObject, path string, composite bool) 
 		}
 	}
 	if s.additonal != nil {
-		for _, k := range x.keys {
+		for _, k := range x.keys() {
 			if s.declares(k) {
 				continue
 			}
@@ -862,10 +862,10 @@ func jsEqual(a, b any) bool {
 		return true
 	case *jsObject:
 		y, ok := b.(*jsObject)
-		if !ok || len(x.keys) != len(y.keys) {
+		if !ok || x.size() != y.size() {
 			return false
 		}
-		for _, k := range x.keys {
+		for _, k := range x.keys() {
 			w, ok := y.vals[k]
 			if !ok || !jsEqual(x.vals[k], w) {
 				return false

@@ -148,8 +148,8 @@ func mapKeywords(v any, keep func(string) (string, bool)) any {
 			x[i] = mapKeywords(x[i], keep)
 		}
 	case *jsObject:
-		out := newJSObject(len(x.keys))
-		for _, k := range x.keys {
+		out := newJSObject(x.size())
+		for _, k := range x.keys() {
 			name, ok := keep(k)
 			if !ok {
 				continue
@@ -157,7 +157,7 @@ func mapKeywords(v any, keep func(string) (string, bool)) any {
 			val := x.vals[k]
 			switch props, isObj := val.(*jsObject); {
 			case k == "properties" && isObj:
-				for _, p := range props.keys {
+				for _, p := range props.keys() {
 					props.vals[p] = mapKeywords(props.vals[p], keep)
 				}
 			case name != "x-dependencies":

@@ -21,6 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import qs from 'qs';
 
+const qsVersion = JSON.parse(readFileSync(new URL('./node_modules/qs/package.json', import.meta.url), 'utf8')).version;
+
 import { operations } from './operations.mjs';
 
 const restTypings = {
@@ -189,6 +191,48 @@ function queryCorpus(op, schema) {
 	return [...new Set(cases)].map((query) => ({ name: `query ${JSON.stringify(query)}`, query }));
 }
 
+// The http-router's qs.parse call (packages/http-router/src/parseQueryParams.ts).
+const qsOptions = { arrayLimit: 500, throwOnLimitExceeded: true };
+
+// Query strings for spec/testdata/qs: how qs itself nests, combines, merges, drops and decodes,
+// for spec/query.go's port to be checked against (TestQSAgreesWithQs).
+function qsCorpus() {
+	const forms = ['a', 'a[]', 'a[0]', 'a[1]', 'a[b]', 'a[b][c]', 'a[][b]', 'a[0][b]', '[a]', 'a[500]', 'a[501]', 'a[toString]'];
+	const cases = [
+		'', '&', '&&', '=', '=x', 'a', 'a=', 'a&a&a', 'a=b&=c', 'a==b', 'a]=b=c', 'a[b]=c=d', 'a=b]=c', 'a[=b', 'a]=b', 'a[[b]]=c',
+		'b=1&1=2&0=3', '10=a&9=b&a=c&01=d&-1=e', '4294967294=a&4294967295=b&z=c',
+		'a[b[c]]=1', 'a[b]c=1', 'a[b]x[c]=1', 'a[1][2][3][4][5][6][7]=x', 'a[1][2][3][4][5]=x', 'a[1][2][3][4][5][6]=x', 'a[b][c][d][e][f][g]=1',
+		'toString=1', 'constructor[a]=1', '__proto__[x]=1', 'a[__proto__]=1', 'a[hasOwnProperty]=1', 'a[b]=2&a=toString', 'a[b]=2&a=__proto__',
+		'a[00]=1', 'a[-1]=1', 'a[ 1]=1', 'a[1 ]=1', 'a[1e1]=1', 'a[0x1]=1', 'a[499]=x&a[500]=y', 'a[2]=x&a[0]=y&a[]=z',
+		'a[1][b]=1&a[0][c]=2', 'a[0][b]=1&a[0][c]=2', 'a[0]=x&a[0][b]=y', 'a[0][b]=y&a[0]=x', 'a[]=x&a[]=y&a[b]=z', 'a[b]=z&a[]=x&a[]=y',
+		'a=x&a[]=y&a[0]=z', 'a=&a[b]=1', 'a[b]=1&a=', 'a=x&a=&a=y', 'a[]=&a[]=', 'a[]&a[]', '[]=x', '[0]=x', '[]=x&[]=y', '[a][b]=1', '[=1', ']=1',
+		'%5Ba%5D=1', 'a%5B0%5D=1', 'a%5bb%5d=1', 'a%255B0%255D=1', 'a=%5B%ZZ', 'a=%FF', 'a=%ED%A0%80', 'a=%C3%A9', 'a=%E2%82%AC', 'a=%F0%9F%98%80',
+		'a=%C0%AF', 'a=%F4%90%80%80', 'a=%E2%82', 'a=%E2%82%', 'a=%E2%82%41', 'a=%zz', 'a=%2', 'a=+%20+', 'a=%2B', 'a+b=c+d', '%61=%62', 'a=%EF%BF%BD', 'a=%00',
+		`${Array(500).fill('a=1').join('&')}`, `${Array(500).fill('a=1').join('&')}&a=2`, `${Array(501).fill('a=1').join('&')}`, `${Array(501).fill('a').join('&')}`, `${Array(501).fill('a[]=1').join('&')}`,
+		`${Array(250).fill('a=1&a[]=1').join('&')}&a=2`, `${Array(1000).fill('a').join('&')}`, `${Array(1001).fill('').join('&')}`,
+	];
+	for (const f of forms) {
+		for (const g of forms) {
+			cases.push(`${f}=x&${g}=y`, `${f}=&${g}=y`);
+		}
+	}
+	return [...new Set(cases)];
+}
+
+function writeQSGoldens() {
+	const cases = qsCorpus().map((query) => {
+		try {
+			return { query, data: JSON.stringify(qs.parse(query, qsOptions)) };
+		} catch (e) {
+			return { query, qsError: e.constructor.name };
+		}
+	});
+	const dir = join(here, '..', 'testdata', 'qs');
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(join(dir, 'parse.json'), `${JSON.stringify({ generator: 'spec/ajvgolden/generate.mjs', package: `qs@${qsVersion}`, options: qsOptions, cases }, null, '\t')}\n`);
+	return cases.length;
+}
+
 // compilingInstance names the Ajv instance (ajv or ajvQuery) whose compile() built name in
 // file, following a re-export such as `export const isGroupsInviteProps = withUserIdProps`.
 function compilingInstance(file, name, depth = 0) {
@@ -245,7 +289,7 @@ async function main() {
 			for (const c of queryCorpus(op, validate.schema)) {
 				let data;
 				try {
-					data = qs.parse(c.query, { arrayLimit: 500, throwOnLimitExceeded: true });
+					data = qs.parse(c.query, qsOptions);
 				} catch {
 					golden.cases.push({ name: c.name, query: c.query, qsError: true });
 					continue;
@@ -258,6 +302,7 @@ async function main() {
 		writeFileSync(join(out, `${op.operationId}.json`), `${JSON.stringify(golden, null, '\t')}\n`);
 	}
 	console.log(`wrote ${total} cases for ${operations.length} operations to ${out}`);
+	console.log(`wrote ${writeQSGoldens()} qs cases to spec/testdata/qs`);
 }
 
 await main();
