@@ -4,7 +4,8 @@
 // corpus of bodies and query strings per operation (operations.mjs). Each case records the
 // verdict, the value the route's handler would see (coerced in place by Ajv, as
 // JSON.stringify writes it) and the errors array. spec's and mockserver/api's Go tests replay
-// every case through the mock.
+// every case through the mock. It also writes spec/testdata/qs: qs.parse's own answers, with
+// the http-router's options, on a corpus of query strings (spec/query.go's TestQSAgreesWithQs).
 //
 // Rerun by hand (never in CI) when operations.mjs or the pinned package changes:
 //
