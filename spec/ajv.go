@@ -610,11 +610,11 @@ func (r *ajvRun) array(s *ajvSchema, x []any, path string, composite bool) (any,
 }
 
 func (r *ajvRun) object(s *ajvSchema, x *jsObject, path string, composite bool) (any, bool) {
-	if s.maxProps != nil && len(x.keys) > *s.maxProps {
+	if s.maxProps != nil && x.size() > *s.maxProps {
 		r.fail("maxProperties", path, fmt.Sprintf("must NOT have more than %d properties", *s.maxProps))
 		return x, false
 	}
-	if s.minProps != nil && len(x.keys) < *s.minProps {
+	if s.minProps != nil && x.size() < *s.minProps {
 		r.fail("minProperties", path, fmt.Sprintf("must NOT have fewer than %d properties", *s.minProps))
 		return x, false
 	}
@@ -626,7 +626,7 @@ func (r *ajvRun) object(s *ajvSchema, x *jsObject, path string, composite bool) 
 		}
 	}
 	if s.additonal != nil {
-		for _, k := range x.keys {
+		for _, k := range x.keys() {
 			if s.declares(k) {
 				continue
 			}
@@ -697,12 +697,13 @@ func (r *ajvRun) coercible(types []string) []string {
 }
 
 // coerce is Ajv's coerceData: with coerceTypes "array" a one-element array is unwrapped
-// first; then the first type in coerceTo whose rule matches wins.
+// first (and kept if unwrapCheck passes); then the first type in coerceTo whose rule matches
+// the unwrapped value wins.
 func (r *ajvRun) coerce(data any, types, coerceTo []string) (any, bool) {
 	if r.mode == coerceArrays {
 		if arr, ok := data.([]any); ok && len(arr) == 1 {
 			data = arr[0]
-			if hasJSType(data, types) {
+			if unwrapCheck(data, types) {
 				return data, true
 			}
 		}
@@ -760,6 +761,38 @@ func (r *ajvRun) coerce(data any, types, coerceTo []string) (any, bool) {
 		}
 	}
 	return data, false
+}
+
+// unwrapCheck is the test coerceData applies to an unwrapped one-element array:
+// checkDataTypes(types, data, strictNumbers) in its DataType.Correct form, which Ajv 8.17.1
+// builds by and-ing one condition per type. A single type (or number with integer) is a plain
+// type check; several types can never all hold, so a nullable type's ["5"] is not unwrapped to
+// "5" but goes on to the coercions ("5" stays a string: "must be string"; "" becomes null), as
+// the goldens of subscriptions.get's updatedSince and users.info's fields show.
+func unwrapCheck(v any, types []string) bool {
+	set := map[string]bool{}
+	for _, t := range types {
+		set[t] = true
+	}
+	ok := true
+	if set["array"] && set["object"] {
+		// Ajv writes this part in its "wrong type" form whatever the mode: typeof v != "object"
+		// (or !v || … without null); typeof null and of an array are "object".
+		_, isArr := v.([]any)
+		_, isObj := v.(*jsObject)
+		isObject := v == nil || isArr || isObj
+		ok = !isObject || (!set["null"] && v == nil)
+		delete(set, "null")
+		delete(set, "array")
+		delete(set, "object")
+	}
+	if set["number"] {
+		delete(set, "integer")
+	}
+	for t := range set {
+		ok = ok && isJSType(v, t)
+	}
+	return ok
 }
 
 // hasJSType is Ajv's checkDataTypes with strictNumbers: numbers must be finite.
@@ -829,10 +862,10 @@ func jsEqual(a, b any) bool {
 		return true
 	case *jsObject:
 		y, ok := b.(*jsObject)
-		if !ok || len(x.keys) != len(y.keys) {
+		if !ok || x.size() != y.size() {
 			return false
 		}
-		for _, k := range x.keys {
+		for _, k := range x.keys() {
 			w, ok := y.vals[k]
 			if !ok || !jsEqual(x.vals[k], w) {
 				return false

@@ -107,6 +107,10 @@ func TestContractSchemasAreRocketChats(t *testing.T) {
 			t.Errorf("%s: no %s schema in the contract", g.OperationID, g.In)
 			continue
 		}
+		node, err := inlineRefs(&ajvCompiler{root: &root}, node, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", g.OperationID, err)
+		}
 		ours, err := yamlToJS(node)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +123,33 @@ func TestContractSchemasAreRocketChats(t *testing.T) {
 			t.Errorf("%s: the contract's schema\n%s\nis not rest-typings'\n%s", g.OperationID, a, b)
 		}
 	}
+}
+
+// inlineRefs copies a schema with every $ref replaced by the schema it names (as the Ajv
+// compiler reads it), so a request schema kept under components compares as Rocket.Chat's.
+func inlineRefs(c *ajvCompiler, n *yaml.Node, depth int) (*yaml.Node, error) {
+	if depth > 32 {
+		return nil, errors.New("schema nested too deeply")
+	}
+	if ref := mapValue(n, "$ref"); ref != nil {
+		target, err := c.resolve(ref.Value)
+		if err != nil {
+			return nil, err
+		}
+		return inlineRefs(c, target, depth+1)
+	}
+	if n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode {
+		return n, nil
+	}
+	out := *n
+	out.Content = make([]*yaml.Node, len(n.Content))
+	for i, e := range n.Content {
+		var err error
+		if out.Content[i], err = inlineRefs(c, e, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return &out, nil
 }
 
 // validationKeywords drops the annotations and extensions the contract adds for readers.
@@ -148,8 +179,8 @@ func mapKeywords(v any, keep func(string) (string, bool)) any {
 			x[i] = mapKeywords(x[i], keep)
 		}
 	case *jsObject:
-		out := newJSObject(len(x.keys))
-		for _, k := range x.keys {
+		out := newJSObject(x.size())
+		for _, k := range x.keys() {
 			name, ok := keep(k)
 			if !ok {
 				continue
@@ -157,7 +188,7 @@ func mapKeywords(v any, keep func(string) (string, bool)) any {
 			val := x.vals[k]
 			switch props, isObj := val.(*jsObject); {
 			case k == "properties" && isObj:
-				for _, p := range props.keys {
+				for _, p := range props.keys() {
 					props.vals[p] = mapKeywords(props.vals[p], keep)
 				}
 			case name != "x-dependencies":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,21 +16,31 @@ import (
 // 1e1 is 10, 1e400 is Infinity), an object keeps its keys in order, and the value a handler sees
 // is written back as JSON.stringify would write it.
 
-// jsObject is a JSON object with its keys in the order JSON.parse gave them. A repeated key
-// keeps its first position and its last value, as in JavaScript.
+// jsObject is a JavaScript object built by JSON.parse or qs. Its keys come out in
+// JavaScript's property order (OrdinaryOwnPropertyKeys): array indices ("0" to "4294967294"
+// written canonically) in ascending order first, then the other keys in insertion order — so
+// JSON.stringify's text and Ajv's walk over additional properties follow it. A repeated key
+// keeps its first position and its last value.
 type jsObject struct {
-	keys []string
-	vals map[string]any
+	names []string // keys that are not array indices, in insertion order
+	index []uint32 // array-index keys, in insertion order until ordered sorts them
+	order []string // ordered's result; nil after a new key
+	vals  map[string]any
 }
 
 func newJSObject(n int) *jsObject {
-	return &jsObject{keys: make([]string, 0, n), vals: make(map[string]any, n)}
+	return &jsObject{vals: make(map[string]any, n)}
 }
 
 // set adds or replaces a property.
 func (o *jsObject) set(k string, v any) {
 	if _, ok := o.vals[k]; !ok {
-		o.keys = append(o.keys, k)
+		if i, ok := arrayIndex(k); ok {
+			o.index = append(o.index, i)
+		} else {
+			o.names = append(o.names, k)
+		}
+		o.order = nil
 	}
 	o.vals[k] = v
 }
@@ -38,6 +49,36 @@ func (o *jsObject) set(k string, v any) {
 func (o *jsObject) has(k string) bool {
 	_, ok := o.vals[k]
 	return ok
+}
+
+// size is the number of properties.
+func (o *jsObject) size() int { return len(o.vals) }
+
+// keys returns the property names in JavaScript's order (sorting the array indices once, so
+// a large object built in any order costs n log n).
+func (o *jsObject) keys() []string {
+	if o.order == nil && len(o.vals) > 0 {
+		slices.Sort(o.index)
+		order := make([]string, 0, len(o.vals))
+		for _, i := range o.index {
+			order = append(order, strconv.FormatUint(uint64(i), 10))
+		}
+		o.order = append(order, o.names...)
+	}
+	return o.order
+}
+
+// arrayIndex reports whether k is an array index as JavaScript defines it: the canonical
+// decimal form of an integer from 0 to 2^32-2.
+func arrayIndex(k string) (uint32, bool) {
+	if k == "" || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(k, 10, 32)
+	if err != nil || n == math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(n), true
 }
 
 // parseJS parses one JSON text into JavaScript values: nil, bool, float64, string, []any and
@@ -140,7 +181,7 @@ func appendJS(b []byte, v any) []byte {
 		return append(b, ']')
 	case *jsObject:
 		b = append(b, '{')
-		for i, k := range x.keys {
+		for i, k := range x.keys() {
 			if i > 0 {
 				b = append(b, ',')
 			}

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -108,7 +109,7 @@ func checkRocketChat(r *http.Request, o *operation, contentType string, raw []by
 	if err != nil {
 		return p, fmt.Errorf("%s: query: %w", o.id, ErrInvalidQuery)
 	}
-	var query any = compactQuery(q)
+	var query any = q
 	if o.rc.query != nil {
 		var ok bool
 		var errs []ajvError
@@ -199,7 +200,18 @@ func formObject(body string) *jsObject {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		obj.set(qsDecode(k), qsDecode(v))
+		obj.set(formDecode(k), formDecode(v))
 	}
 	return obj
+}
+
+// formDecode decodes a form field: "+" is a space, then percent-escapes; a malformed escape
+// leaves the text as written. URLSearchParams keeps a malformed escape alone and decodes the
+// rest, replacing invalid UTF-8 with U+FFFD: those corners differ [inferred: not goldened].
+func formDecode(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if d, err := url.PathUnescape(s); err == nil {
+		return d
+	}
+	return s
 }

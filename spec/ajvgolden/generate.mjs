@@ -4,7 +4,8 @@
 // corpus of bodies and query strings per operation (operations.mjs). Each case records the
 // verdict, the value the route's handler would see (coerced in place by Ajv, as
 // JSON.stringify writes it) and the errors array. spec's and mockserver/api's Go tests replay
-// every case through the mock.
+// every case through the mock. It also writes spec/testdata/qs: qs.parse's own answers, with
+// the http-router's options, on a corpus of query strings (spec/query.go's TestQSAgreesWithQs).
 //
 // Rerun by hand (never in CI) when operations.mjs or the pinned package changes:
 //
@@ -20,6 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import qs from 'qs';
+
+const qsVersion = JSON.parse(readFileSync(new URL('./node_modules/qs/package.json', import.meta.url), 'utf8')).version;
 
 import { operations } from './operations.mjs';
 
@@ -160,23 +163,75 @@ function bodyCorpus(op, schema) {
 	return cases;
 }
 
+// The query corpus: per shape (a oneOf/anyOf branch), its required keys set to ProjectX with
+// qs's edge cases around them and every optional property tried with a few values; then, for a
+// schema of several shapes, every shape's required keys at once and none of them.
 function queryCorpus(op, schema) {
-	const [shape] = shapes(schema);
-	const req = shape.required.map((n) => `${n}=ProjectX`).join('&');
-	const cases = [
-		'', req, req.replace('ProjectX', ''), `${req}&zzz=1`, `${req}&${req}`, req.replace('=', '[]='), req.replace('=', '[a]='), `${req}&`, '&&',
-		'a[501]=x', `${req}&${Array(502).fill('zzz=1').join('&')}`, `${req}&${Array(1001).fill('zzz=1').join('&')}`, `${req}&${Array(502).fill('zzz[]=1').join('&')}`,
-		`${req}&a[b][c][d][e][f][g]=1`, `${req}&%ZZ=1`, `${req}&a+b=c+d`,
-	];
-	for (const [name] of Object.entries(shape.properties)) {
-		if (shape.required.includes(name)) continue;
-		for (const value of ['5', '-1', '1.5', 'abc', '', '1e1', '0x10', ' 7 ', 'null', 'true']) {
-			cases.push(`${req}&${name}=${encodeURIComponent(value)}`);
+	const all = shapes(schema);
+	const cases = [];
+	for (const shape of all) {
+		const req = shape.required.map((n) => `${n}=ProjectX`).join('&');
+		cases.push(
+			'', req, req.replace('ProjectX', ''), `${req}&zzz=1`, `${req}&${req}`, req.replace('=', '[]='), req.replace('=', '[a]='), `${req}&`, '&&',
+			'a[501]=x', `${req}&${Array(502).fill('zzz=1').join('&')}`, `${req}&${Array(1001).fill('zzz=1').join('&')}`, `${req}&${Array(502).fill('zzz[]=1').join('&')}`,
+			`${req}&a[b][c][d][e][f][g]=1`, `${req}&%ZZ=1`, `${req}&a+b=c+d`,
+		);
+		for (const [name] of Object.entries(shape.properties)) {
+			if (shape.required.includes(name)) continue;
+			for (const value of ['5', '-1', '1.5', 'abc', '', '1e1', '0x10', ' 7 ', 'null', 'true']) {
+				cases.push(`${req}&${name}=${encodeURIComponent(value)}`);
+			}
+			cases.push(`${req}&${name}[]=5`, `${req}&${name}=5&${name}=6`, `${req}&${name}[x]=5`);
 		}
-		cases.push(`${req}&${name}[]=5`, `${req}&${name}=5&${name}=6`, `${req}&${name}[x]=5`);
+	}
+	if (all.length > 1) {
+		cases.push([...new Set(all.flatMap((s) => s.required))].map((n) => `${n}=ProjectX`).join('&'));
+		cases.push([...new Set(all.flatMap((s) => Object.keys(s.properties).filter((n) => !s.required.includes(n))))].map((n) => `${n}=ProjectX`).join('&'));
 	}
 	cases.push(...(op.cases ?? []));
 	return [...new Set(cases)].map((query) => ({ name: `query ${JSON.stringify(query)}`, query }));
+}
+
+// The http-router's qs.parse call (packages/http-router/src/parseQueryParams.ts).
+const qsOptions = { arrayLimit: 500, throwOnLimitExceeded: true };
+
+// Query strings for spec/testdata/qs: how qs itself nests, combines, merges, drops and decodes,
+// for spec/query.go's port to be checked against (TestQSAgreesWithQs).
+function qsCorpus() {
+	const forms = ['a', 'a[]', 'a[0]', 'a[1]', 'a[b]', 'a[b][c]', 'a[][b]', 'a[0][b]', '[a]', 'a[500]', 'a[501]', 'a[toString]'];
+	const cases = [
+		'', '&', '&&', '=', '=x', 'a', 'a=', 'a&a&a', 'a=b&=c', 'a==b', 'a]=b=c', 'a[b]=c=d', 'a=b]=c', 'a[=b', 'a]=b', 'a[[b]]=c',
+		'b=1&1=2&0=3', '10=a&9=b&a=c&01=d&-1=e', '4294967294=a&4294967295=b&z=c',
+		'a[b[c]]=1', 'a[b]c=1', 'a[b]x[c]=1', 'a[1][2][3][4][5][6][7]=x', 'a[1][2][3][4][5]=x', 'a[1][2][3][4][5][6]=x', 'a[b][c][d][e][f][g]=1',
+		'toString=1', 'constructor[a]=1', '__proto__[x]=1', 'a[__proto__]=1', 'a[hasOwnProperty]=1', 'a[b]=2&a=toString', 'a[b]=2&a=__proto__',
+		'a[00]=1', 'a[-1]=1', 'a[ 1]=1', 'a[1 ]=1', 'a[1e1]=1', 'a[0x1]=1', 'a[499]=x&a[500]=y', 'a[2]=x&a[0]=y&a[]=z',
+		'a[1][b]=1&a[0][c]=2', 'a[0][b]=1&a[0][c]=2', 'a[0]=x&a[0][b]=y', 'a[0][b]=y&a[0]=x', 'a[]=x&a[]=y&a[b]=z', 'a[b]=z&a[]=x&a[]=y',
+		'a=x&a[]=y&a[0]=z', 'a=&a[b]=1', 'a[b]=1&a=', 'a=x&a=&a=y', 'a[]=&a[]=', 'a[]&a[]', '[]=x', '[0]=x', '[]=x&[]=y', '[a][b]=1', '[=1', ']=1',
+		'%5Ba%5D=1', 'a%5B0%5D=1', 'a%5bb%5d=1', 'a%255B0%255D=1', 'a=%5B%ZZ', 'a=%FF', 'a=%ED%A0%80', 'a=%C3%A9', 'a=%E2%82%AC', 'a=%F0%9F%98%80',
+		'a=%C0%AF', 'a=%F4%90%80%80', 'a=%E2%82', 'a=%E2%82%', 'a=%E2%82%41', 'a=%zz', 'a=%2', 'a=+%20+', 'a=%2B', 'a+b=c+d', '%61=%62', 'a=%EF%BF%BD', 'a=%00',
+		`${Array(500).fill('a=1').join('&')}`, `${Array(500).fill('a=1').join('&')}&a=2`, `${Array(501).fill('a=1').join('&')}`, `${Array(501).fill('a').join('&')}`, `${Array(501).fill('a[]=1').join('&')}`,
+		`${Array(250).fill('a=1&a[]=1').join('&')}&a=2`, `${Array(1000).fill('a').join('&')}`, `${Array(1001).fill('').join('&')}`,
+	];
+	for (const f of forms) {
+		for (const g of forms) {
+			cases.push(`${f}=x&${g}=y`, `${f}=&${g}=y`);
+		}
+	}
+	return [...new Set(cases)];
+}
+
+function writeQSGoldens() {
+	const cases = qsCorpus().map((query) => {
+		try {
+			return { query, data: JSON.stringify(qs.parse(query, qsOptions)) };
+		} catch (e) {
+			return { query, qsError: e.constructor.name };
+		}
+	});
+	const dir = join(here, '..', 'testdata', 'qs');
+	mkdirSync(dir, { recursive: true });
+	writeFileSync(join(dir, 'parse.json'), `${JSON.stringify({ generator: 'spec/ajvgolden/generate.mjs', package: `qs@${qsVersion}`, options: qsOptions, cases }, null, '\t')}\n`);
+	return cases.length;
 }
 
 // compilingInstance names the Ajv instance (ajv or ajvQuery) whose compile() built name in
@@ -235,7 +290,7 @@ async function main() {
 			for (const c of queryCorpus(op, validate.schema)) {
 				let data;
 				try {
-					data = qs.parse(c.query, { arrayLimit: 500, throwOnLimitExceeded: true });
+					data = qs.parse(c.query, qsOptions);
 				} catch {
 					golden.cases.push({ name: c.name, query: c.query, qsError: true });
 					continue;
@@ -248,6 +303,7 @@ async function main() {
 		writeFileSync(join(out, `${op.operationId}.json`), `${JSON.stringify(golden, null, '\t')}\n`);
 	}
 	console.log(`wrote ${total} cases for ${operations.length} operations to ${out}`);
+	console.log(`wrote ${writeQSGoldens()} qs cases to spec/testdata/qs`);
 }
 
 await main();

@@ -36,4 +36,60 @@ export const operations = [
 	{ operationId: 'groupsDelete', method: 'POST', path: '/api/v1/groups.delete', in: 'body', module: 'v1/groups/GroupsDeleteProps.js', validator: 'isGroupsDeleteProps', validate: 'validateParams' },
 	{ operationId: 'groupsInvite', method: 'POST', path: '/api/v1/groups.invite', in: 'body', module: 'v1/groups/GroupsInviteProps.js', validator: 'isGroupsInviteProps', validate: 'validateParams' },
 	{ operationId: 'subscriptionsGetOne', method: 'GET', path: '/api/v1/subscriptions.getOne', in: 'query', module: 'v1/subscriptionsEndpoints.js', validator: 'isSubscriptionsGetOneProps', validate: 'validateParams' },
+	// Issue 13: membership, room roles, direct messages, users.info, subscriptions.get.
+	{
+		operationId: 'channelsKick', method: 'POST', path: '/api/v1/channels.kick', in: 'body', module: 'v1/channels/ChannelsKickProps.js', validator: 'isChannelsKickProps', validate: 'validateParams',
+		cases: [
+			'{"roomId":"GENERAL","username":"bob"}',
+			'{"roomId":"GENERAL","userId":"bob","username":"bob"}',
+			'{"roomId":"","userId":""}',
+			'{"roomId":7,"roomName":8,"userId":true}',
+			'{"roomName":"general","userId":null}',
+			'{"roomId":"GENERAL","roomName":null,"userId":"bob"}',
+			'{"userId":"bob"}',
+		],
+	},
+	{
+		operationId: 'channelsLeave', method: 'POST', path: '/api/v1/channels.leave', in: 'body', module: 'v1/channels/ChannelsLeaveProps.js', validator: 'isChannelsLeaveProps', validate: 'validateParams',
+		cases: ['{"roomId":null}', '{"roomName":7}', '{"roomId":["GENERAL"]}', '{"roomId":"GENERAL","roomName":null}', '{"roomId":"GENERAL","zzz":1,"roomName":"general"}'],
+	},
+	{
+		operationId: 'channelsRoles', method: 'GET', path: '/api/v1/channels.roles', in: 'query', module: 'v1/channels/ChannelsRolesProps.js', validator: 'isChannelsRolesProps', validate: 'validateParams',
+		cases: ['roomId=GENERAL&roomName=', 'roomId[]=a&roomId[]=b', 'roomName[0]=general', 'roomId=&roomName='],
+	},
+	// dm.create and im.create are one addRoute(['dm.create', 'im.create'], …) with one validator.
+	...['imCreate', 'dmCreate'].map((operationId) => ({
+		operationId, method: 'POST', path: `/api/v1/${operationId.replace('Create', '.create')}`, in: 'body', module: 'v1/dm/DmCreateProps.js', validator: 'isDmCreateProps', validate: 'validateParams',
+		cases: [
+			'{"username":"bob","excludeSelf":"true"}',
+			'{"usernames":"bob,alice","excludeSelf":1}',
+			'{"username":"bob","excludeSelf":null}',
+			'{"username":"bob","excludeSelf":"yes"}',
+			'{"usernames":["bob","alice"]}',
+			'{"usernames":"bob","username":7}',
+			'{"username":"","excludeSelf":false}',
+			'{"excludeSelf":true}',
+		],
+	})),
+	{
+		operationId: 'usersInfo', method: 'GET', path: '/api/v1/users.info', in: 'query', module: 'v1/users/UsersInfoParamsGet.js', validator: 'isUsersInfoParamsGetProps', validate: 'validateParams',
+		cases: [
+			'userId=alice&username=alice',
+			'userId=alice&fields=%7B%22name%22%3A1%7D',
+			'userId=alice&includeUserRooms=true&fields=',
+			'username=alice&zzz=1',
+			'email=alice%40rocket.chat&includeUserRooms[]=true',
+			'userId[]=a&userId[]=b',
+			'userId[0]=alice',
+			'userId=alice&fields[]=',
+			'userId[]=&fields=',
+		],
+	},
+	{
+		operationId: 'subscriptionsGet', method: 'GET', path: '/api/v1/subscriptions.get', in: 'query', module: 'v1/subscriptionsEndpoints.js', validator: 'isSubscriptionsGetProps', validate: 'validateParams',
+		cases: ['updatedSince=2026-05-01T10:00:00.000Z', 'updatedSince=not-a-date', 'updatedSince[]=a&updatedSince[]=b', 'updatedSince[0]=2026-05-01', 'updatedSince[]=', 'updatedSince[]=&updatedSince[]='],
+	},
+	// rooms.leave is left out: its validator, isRoomsLeaveProps, is not in the package; the
+	// server defines and compiles it in apps/meteor/app/api/server/v1/rooms.ts (an anyOf of
+	// {roomId} and {roomName}, compiled by rest-typings' ajv), which nothing published ships.
 ];
