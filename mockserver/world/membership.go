@@ -46,7 +46,7 @@ func (w *World) removeUserFromRoom(uid string, r *Room, target *User) error {
 	const m = "removeUserFromRoom"
 	// spec/SOURCES.md channelsKick #5, #6 (can and allowsMemberAction record the refusal)
 	if !w.can(uid, "remove-user", r.ID) || !w.allowsMemberAction(r, "removing members") {
-		return errNotAllowed(m)
+		return errNotAllowed(m) // can or allowsMemberAction recorded the refusal
 	}
 	// (The method's "Invalid user" for a caller who does not exist cannot happen over REST.)
 	kickAny := w.can(uid, "kick-user-from-any-"+r.T+"-room", "")
@@ -63,7 +63,7 @@ func (w *World) removeUserFromRoom(uid string, r *Room, target *User) error {
 	}
 	w.note(chkRoomMember, explain.Pass, S{target.Username, r.ID}, N{subState(s)})
 	if w.isLastOwner(s, lastOwnerKick) { // spec/SOURCES.md channelsKick #10
-		return errLastOwner(m)
+		return errLastOwner(m) // isLastOwner recorded it
 	}
 	w.leave(r, s, w.username(uid))
 	return nil
@@ -113,7 +113,7 @@ func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 	// The route's Users.findOneById(this.userId) cannot fail for an authenticated caller.
 	// spec/SOURCES.md channelsLeave #4, #5 (allowsMemberAction and can record the refusal)
 	if !w.allowsMemberAction(r, "leaving") || (r.T == "c" && !w.can(uid, "leave-c", "")) || (r.T == "p" && !w.can(uid, "leave-p", "")) {
-		return nil, errNotAllowed(m)
+		return nil, errNotAllowed(m) // allowsMemberAction or can recorded the refusal
 	}
 	s := w.sub(r.ID, uid)
 	if s == nil { // spec/SOURCES.md channelsLeave #6
@@ -121,7 +121,7 @@ func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 	}
 	w.note(chkRoomMember, explain.Pass, S{s.U.Username, r.ID}, N{subState(s)})
 	if w.isLastOwner(s, lastOwnerLeave) { // spec/SOURCES.md channelsLeave #7
-		return nil, errLastOwner(m)
+		return nil, errLastOwner(m) // isLastOwner recorded it
 	}
 	w.leave(r, s, "")
 	if k != Channel {

@@ -96,7 +96,7 @@ func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target User
 	}
 	w.note(chkRoleHeld, explain.Pass, w.roleSlots(s, role), held)
 	if role.lastOwner && w.isLastOwner(s, lastOwnerRemoveRole) { // spec/SOURCES.md channelsRemoveOwner #11
-		return coded("error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one.", method(role.remove))
+		return coded("error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one.", method(role.remove)) // isLastOwner recorded it
 	}
 	if s.Roles != nil {
 		s.Roles = slices.DeleteFunc(s.Roles, func(r string) bool { return r == role.Name })
@@ -131,7 +131,7 @@ func (w *World) roleTarget(uid string, k Kind, sel RoomSelector, target UserSele
 		return nil, err
 	}
 	if !w.can(uid, role.Permission, r.ID) { // spec/SOURCES.md channelsAddOwner #7
-		return nil, errNotAllowed(m)
+		return nil, errNotAllowed(m) // can recorded the refusal
 	}
 	// The method's error-invalid-user for a user without a username cannot happen: every mock
 	// user has one.
@@ -183,7 +183,7 @@ func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolde
 		return nil, err
 	}
 	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsRoles #5
-		return nil, coded("error-invalid-user", "Invalid user", method("getRoomRoles"))
+		return nil, coded("error-invalid-user", "Invalid user", method("getRoomRoles")) // canAccess recorded it
 	}
 	out := []RoomRoleHolder{}
 	for _, s := range w.roomSubsOf(r.ID) {
