@@ -75,9 +75,12 @@ func (w *World) CreateDirectMessage(uid string, usernames []string, excludeSelf 
 		}
 	}
 	if w.why != nil {
-		unknown := slices.DeleteFunc(slices.Clone(members), func(n string) bool {
-			return slices.ContainsFunc(found, func(u *User) bool { return u.Username == n })
-		})
+		var unknown []string
+		if len(found) < len(members) {
+			unknown = slices.DeleteFunc(slices.Clone(members), func(n string) bool {
+				return slices.ContainsFunc(found, func(u *User) bool { return u.Username == n })
+			})
+		}
 		w.note(chkDirectRoom, explain.Note, S{r.ID, w.nameList(r.Usernames), w.nameList(unknown)}, N{explain.Flag(created), int64(added)})
 	}
 	return &DirectRoom{T: "d", Rid: r.ID, Usernames: append([]string{}, r.Usernames...), ID: r.ID}, nil
