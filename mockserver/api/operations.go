@@ -236,11 +236,8 @@ func roomInfo(w *world.World, c *call) (any, error) {
 }
 
 func subscriptionGetOne(w *world.World, c *call) (any, error) {
-	roomID := c.query("roomId")
-	if roomID == "" { // spec/SOURCES.md subscriptionsGetOne #2
-		return nil, &world.Error{Reason: "The 'roomId' param is required", Plain: true}
-	}
-	return map[string]any{"subscription": w.Subscription(c.userID, roomID)}, nil
+	s, err := w.SubscriptionsGetOne(c.userID, c.query("roomId"))
+	return map[string]any{"subscription": s}, err
 }
 
 // sent is a body string whose presence matters ('roomId' in this.bodyParams): null and "" are
@@ -374,23 +371,17 @@ func login(w *world.World, c *call) (any, error) {
 	var keys map[string]json.RawMessage
 	c.decode(&keys)
 	c.decode(&b)
-	if b.Resume != "" { // Meteor's resume handler
-		s, err := w.Login(world.Credentials{Resume: b.Resume})
-		return map[string]any{"status": "success", "data": s}, err
-	}
-	if len(b.Password) == 0 || string(b.Password) == "null" {
-		// loginCompatibility hands the body on untouched; no login handler takes it.
-		return nil, loginError("400", "Unrecognized options for login request") // spec/SOURCES.md login #2
-	}
+	cred := world.Credentials{Username: b.Username, Email: b.Email, Resume: b.Resume,
+		NoPassword: len(b.Password) == 0 || string(b.Password) == "null"}
 	for k := range keys {
 		switch k {
 		case "user", "username", "email", "password", "code":
 		default:
-			// Untouched too, and the password handler's check() refuses the shape [inferred].
-			return nil, loginError("400", "Match failed") // spec/SOURCES.md login #3
+			if cred.UnknownKey == "" || k < cred.UnknownKey { // the same key every time
+				cred.UnknownKey = k
+			}
 		}
 	}
-	cred := world.Credentials{Username: b.Username, Email: b.Email}
 	if b.User != nil {
 		cred.User = *b.User
 	}
@@ -403,11 +394,6 @@ func login(w *world.World, c *call) (any, error) {
 	}
 	s, err := w.Login(cred)
 	return map[string]any{"status": "success", "data": s}, err
-}
-
-// loginError is the login route's 401: Meteor's error code and reason in the pre-9.0 shape.
-func loginError(code, reason string) *world.Error {
-	return &world.Error{Code: code, Reason: reason, Legacy: true, Status: 401}
 }
 
 func logout(w *world.World, c *call) (any, error) {

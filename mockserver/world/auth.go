@@ -17,6 +17,12 @@ type Credentials struct {
 	Password string
 	Digest   string
 	Resume   string // an existing login token: logs in as its user, answering the same token
+	// NoPassword says the body had no password (absent or null) and no resume token:
+	// loginCompatibility hands such a body on as it is, and no login handler takes it.
+	NoPassword bool
+	// UnknownKey is a body key none of user, username, email, password and code: the password
+	// handler's check() refuses the body. [inferred]
+	UnknownKey string
 }
 
 // Session is login's `data`: the user id, a fresh auth token and the user.
@@ -37,8 +43,13 @@ func errLogin(code, reason string) *Error {
 func (w *World) Login(c Credentials) (*Session, error) {
 	w.lock()
 	defer w.unlock()
-	if c.Resume != "" {
+	switch {
+	case c.Resume != "":
 		return w.resume(c.Resume)
+	case c.NoPassword: // spec/SOURCES.md login #2
+		return nil, w.refuse(errLogin("400", "Unrecognized options for login request"), chkLoginShape, S{}, N{loginNoPassword})
+	case c.UnknownKey != "": // spec/SOURCES.md login #3
+		return nil, w.refuse(errLogin("400", "Match failed"), chkLoginShape, S{c.UnknownKey}, N{loginUnknownKey})
 	}
 	u, by := w.findLoginUser(c), loginBy(c)
 	if u == nil {

@@ -138,9 +138,11 @@ func BenchmarkNew(b *testing.B) {
 	})
 }
 
-// BenchmarkTrace prices recording the steps of useInviteToken (alice, a member, Forevr) and
-// validateInviteToken (PrjXok) in the world alone: untraced, and traced into an empty trace
-// per call as the mock does.
+// BenchmarkTrace prices recording the steps of useInviteToken (alice, a member, Forevr),
+// validateInviteToken (PrjXok), a room role given and taken back (the admin makes alice a
+// leader of ProjectX and unmakes her) and im.create of an existing direct message (bob and
+// alice) in the world alone: untraced, and traced into an empty trace per call as the mock
+// does.
 func BenchmarkTrace(b *testing.B) {
 	w, _ := benchWorld(b, 0, 0)
 	calls := []struct {
@@ -155,6 +157,20 @@ func BenchmarkTrace(b *testing.B) {
 		{"validateInviteToken", func(w *World) {
 			if !w.ValidateInviteToken("PrjXok") {
 				b.Fatal("PrjXok is not valid")
+			}
+		}},
+		{"addRemoveLeader", func(w *World) {
+			sel, alice := RoomSelector{ID: "ProjectX"}, UserSelector{Username: "alice"}
+			if err := w.AddRoomRole(admin, Group, sel, alice, Leader); err != nil {
+				b.Fatal(err)
+			}
+			if err := w.RemoveRoomRole(admin, Group, sel, alice, Leader); err != nil {
+				b.Fatal(err)
+			}
+		}},
+		{"imCreate", func(w *World) {
+			if _, err := w.CreateDirectMessage("bob", []string{"alice"}, false); err != nil {
+				b.Fatal(err)
 			}
 		}},
 	}

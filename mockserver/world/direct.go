@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // DirectRoom is im.create's / dm.create's room: createDirectMessage's {t, rid, usernames} with
@@ -34,37 +36,52 @@ func (w *World) CreateDirectMessage(uid string, usernames []string, excludeSelf 
 	defer w.unlock()
 	me := w.users.get(uid)
 	if me == nil || me.Username == "" {
-		return nil, coded("error-invalid-user", "Invalid user", method(m))
+		return nil, w.refuse(coded("error-invalid-user", "Invalid user", method(m)), chkAuthUser, S{uid}, N{})
 	}
 	members := slices.DeleteFunc(slices.Clone(usernames), func(n string) bool { return n == me.Username })
 	if !excludeSelf {
 		members = append([]string{me.Username}, members...)
 	}
 	if !w.can(uid, "create-d", "") { // spec/SOURCES.md imCreate #4
-		return nil, errNotAllowed(m)
+		return nil, errNotAllowed(m) // can recorded the refusal
 	}
+	asked := N{int64(len(members)), directMessageMaxUsers, explain.Flag(excludeSelf)}
 	if len(members) > directMessageMaxUsers { // spec/SOURCES.md imCreate #5
-		return nil, coded("error-direct-message-max-user-exceeded",
-			fmt.Sprintf("You cannot add more than %d users, including yourself to a direct message", directMessageMaxUsers), method("createDirectRoom"))
+		return nil, w.refuse(coded("error-direct-message-max-user-exceeded",
+			fmt.Sprintf("You cannot add more than %d users, including yourself to a direct message", directMessageMaxUsers), method("createDirectRoom")),
+			chkDirectMembers, S{w.nameList(members)}, asked)
 	}
+	w.note(chkDirectMembers, explain.Pass, S{w.nameList(members)}, asked)
 	found := w.usersByUsernames(members) // spec/SOURCES.md imCreate #6
 	now := dateOf(w.clock.Now())
 	r := w.directRoomOf(found)
-	if r == nil {
+	created := r == nil
+	if created {
 		r = w.newDirectRoom(found, len(members), now)
 	}
 	// (createDirectMessage's subscriptionExtra {open: true} for a view-room-administration
 	// caller with excludeSelf is overridden by the `open: members.length > 2` that follows it.)
+	added := 0
 	for _, u := range found {
 		s := w.sub(r.ID, u.ID)
 		if s == nil {
 			s = w.newSubscription(r, u, w.newID(17, func(id string) bool { return w.subs.get(id) != nil }), nil, now)
 			s.Open = u.ID == uid || len(members) > 2 || len(found) == 1
 			w.putSub(s)
+			added++
 		} else if u.ID == uid {
 			s.Open = true
 			w.touchSub(s)
 		}
+	}
+	if w.why != nil {
+		var unknown []string
+		if len(found) < len(members) {
+			unknown = slices.DeleteFunc(slices.Clone(members), func(n string) bool {
+				return slices.ContainsFunc(found, func(u *User) bool { return u.Username == n })
+			})
+		}
+		w.note(chkDirectRoom, explain.Note, S{r.ID, w.nameList(r.Usernames), w.nameList(unknown)}, N{explain.Flag(created), int64(added)})
 	}
 	return &DirectRoom{T: "d", Rid: r.ID, Usernames: append([]string{}, r.Usernames...), ID: r.ID}, nil
 }

@@ -339,9 +339,16 @@ var chkInviteValid = &explain.Check{Name: "invite.valid", S: [4]string{"invite",
 		}
 	}}
 
-var chkRoomType = &explain.Check{Name: "room.type", S: [4]string{"room", "type"},
+// chkRoomType is allowMemberAction: S[2] is the action when it is not an invite or a ban
+// ("leaving", "removing members").
+var chkRoomType = &explain.Check{Name: "room.type", S: [4]string{"room", "type", "action"},
 	Text: func(s *explain.Step) string {
-		if s.Verdict == explain.Pass {
+		switch {
+		case s.S[2] != "" && s.Verdict == explain.Pass:
+			return fmt.Sprintf("room %s is a %s, which allows %s", s.S[0], roomWords(s.S[1]), s.S[2])
+		case s.S[2] != "":
+			return fmt.Sprintf("room %s is a %s, which does not allow %s (allowMemberAction)", s.S[0], roomWords(s.S[1]), s.S[2])
+		case s.Verdict == explain.Pass:
 			return fmt.Sprintf("room %s is a %s: member actions allowed", s.S[0], roomWords(s.S[1]))
 		}
 		return fmt.Sprintf("room %s is a %s: invites and bans are refused there (allowMemberAction)", s.S[0], roomWords(s.S[1]))
@@ -483,6 +490,8 @@ var chkTargetUser = &explain.Check{Name: "user.target", S: [4]string{"by", "valu
 			return "neither userId nor username given"
 		case s.Verdict == explain.Pass:
 			return fmt.Sprintf("user %s found by %s", s.S[2], s.S[0])
+		case s.S[0] == "importId":
+			return fmt.Sprintf("no user has importId %q: the mock keeps no import ids (and Rocket.Chat looks them up only for callers who may see everything)", s.S[1])
 		}
 		return fmt.Sprintf("no user has %s %q", s.S[0], s.S[1])
 	}}
@@ -669,6 +678,254 @@ var chkUserDeleted = &explain.Check{Name: "user.delete", S: [4]string{"username"
 		return fmt.Sprintf("user %s deleted with their %s and login tokens", s.S[0], plural(s.N[0], "subscription", "subscriptions"))
 	}}
 
+// Room roles, membership, direct messages, user info and sync.
+
+// roleWords is a room role with its article: "an owner", "a moderator", "a leader".
+func roleWords(role string) string {
+	if role == Owner.Name {
+		return "an owner"
+	}
+	return "a " + role
+}
+
+// roomRoleNamed is the room role whose _id is name (Owner when none is).
+func roomRoleNamed(name string) RoomRole {
+	for _, r := range []RoomRole{Moderator, Leader} {
+		if r.Name == name {
+			return r
+		}
+	}
+	return Owner
+}
+
+// nameList joins names for a step's slot, at most ten and then how many more; "" when nobody
+// records.
+func (w *World) nameList(names []string) string {
+	const most = 10
+	switch {
+	case w.why == nil:
+		return ""
+	case len(names) > most:
+		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return strings.Join(names, ", ")
+}
+
+// rolesWords are a subscription's roles as a step shows them.
+func rolesWords(roles string) string {
+	if roles == "" {
+		return "none"
+	}
+	return roles
+}
+
+// chkRoomMember is a user's subscription to a room as the room-role methods, removeUserFromRoom
+// and leaveRoomMethod look it up (findOneByRoomIdAndUserId: a BANNED one counts). N[1] is 1
+// when the caller may kick from any room of the type, so that a missing one is no refusal.
+var chkRoomMember = &explain.Check{Name: "room.member", S: [4]string{"username", "room"}, N: [4]string{"subscription", "kickAny"},
+	Bools: 1 << 1, Enums: [4][]string{subStates},
+	Text: func(s *explain.Step) string {
+		switch {
+		case s.N[0] == subNone && s.N[1] == 1:
+			return fmt.Sprintf("%s has no subscription to %s, and the caller may remove users from any such room (kick-user-from-any-*-room): nothing to remove, the kick succeeds", s.S[0], s.S[1])
+		case s.N[0] == subNone:
+			return fmt.Sprintf("%s has no subscription to %s: not in this room", s.S[0], s.S[1])
+		case s.N[0] == subBanned:
+			return fmt.Sprintf("%s has a subscription to %s with status BANNED, which counts here (findOneByRoomIdAndUserId does not look at status)", s.S[0], s.S[1])
+		}
+		return fmt.Sprintf("%s is a member of %s", s.S[0], s.S[1])
+	}}
+
+// chkRoleHeld is the room-role methods' check of the target's roles: N[0] 1 when the role
+// counts as held, N[1] 1 for the granting method, N[2] 1 when the subscription has no roles key.
+var chkRoleHeld = &explain.Check{Name: "role.held", S: [4]string{"username", "room", "role", "roles"},
+	N: [4]string{"holds", "add", "keyless"}, Bools: 0b111,
+	Text: func(s *explain.Step) string {
+		who, room, role, roles := s.S[0], s.S[1], roleWords(s.S[2]), rolesWords(s.S[3])
+		switch {
+		case s.N[1] == 1 && s.N[0] == 1:
+			return fmt.Sprintf("%s is already %s of %s (roles: %s)", who, role, room, roles)
+		case s.N[1] == 1:
+			return fmt.Sprintf("%s is not %s of %s yet (roles: %s)", who, role, room, roles)
+		case s.N[2] == 1 && s.N[0] == 1:
+			return fmt.Sprintf("%s's subscription to %s has no roles key, and %s tests only roles that exist (`subscription.roles && …`): it counts as %s",
+				who, room, roomRoleNamed(s.S[2]).remove, role)
+		case s.N[2] == 1:
+			return fmt.Sprintf("%s's subscription to %s has no roles key: not %s (removeRoomOwner wants roles to be an array holding owner)", who, room, role)
+		case s.N[0] == 1:
+			return fmt.Sprintf("%s is %s of %s (roles: %s)", who, role, room, roles)
+		}
+		return fmt.Sprintf("%s is not %s of %s (roles: %s)", who, role, room, roles)
+	}}
+
+var chkRoleWrite = &explain.Check{Name: "role.write", S: [4]string{"username", "room", "role", "roles"}, N: [4]string{"add"}, Bools: 1,
+	Text: func(s *explain.Step) string {
+		if s.N[0] == 1 {
+			return fmt.Sprintf("%s is now %s of %s (roles: %s)", s.S[0], roleWords(s.S[2]), s.S[1], rolesWords(s.S[3]))
+		}
+		return fmt.Sprintf("%s is no longer %s of %s (roles: %s)", s.S[0], roleWords(s.S[2]), s.S[1], rolesWords(s.S[3]))
+	}}
+
+// The actions that meet the last-owner check, chkLastOwner's N[2].
+const (
+	lastOwnerRemoveRole = iota
+	lastOwnerKick
+	lastOwnerLeave
+)
+
+// chkLastOwner is the last-owner check of removeRoomOwner, removeUserFromRoom and leaveRoom
+// (Roles.countUsersInRole('owner', rid), banned owners counted): N[0] 1 when the user is an
+// owner, N[1] how many owners the room has (counted only for an owner).
+var chkLastOwner = &explain.Check{Name: "room.lastOwner", S: [4]string{"username", "room"}, N: [4]string{"owner", "owners", "action"},
+	Bools: 1, Enums: [4][]string{2: {"remove owner", "kick", "leave"}},
+	Text: func(s *explain.Step) string {
+		who, room := s.S[0], s.S[1]
+		switch {
+		case s.N[0] == 0:
+			return fmt.Sprintf("%s is no owner of %s: the last-owner check does not apply", who, room)
+		case s.N[1] != 1:
+			return fmt.Sprintf("%s is one of the %d owners of %s: not the last", who, s.N[1], room)
+		case s.N[2] == lastOwnerKick:
+			return fmt.Sprintf("%s is the last owner of %s: they cannot be removed before the room has another owner", who, room)
+		case s.N[2] == lastOwnerLeave:
+			return fmt.Sprintf("%s is the last owner of %s: they must set a new owner before leaving", who, room)
+		}
+		return fmt.Sprintf("%s is the last owner of %s: set a new owner before removing this one", who, room)
+	}}
+
+// chkRoomLeft is a subscription deleted by a kick (S[2] the kicker) or a leave.
+var chkRoomLeft = &explain.Check{Name: "room.leave", S: [4]string{"username", "room", "removedBy"},
+	N: [4]string{"usersCountBefore", "usersCountAfter", "wasBanned"}, Bools: 1 << 2,
+	Text: func(s *explain.Step) string {
+		head := fmt.Sprintf("%s left %s", s.S[0], s.S[1])
+		if s.S[2] != "" {
+			head = fmt.Sprintf("%s removed %s from %s", s.S[2], s.S[0], s.S[1])
+		}
+		if s.N[2] == 1 {
+			return fmt.Sprintf("%s: their BANNED subscription is deleted, and the ban with it; usersCount stays %d (the ban counted them out)", head, s.N[1])
+		}
+		return fmt.Sprintf("%s: the subscription is deleted (into the trash), usersCount %d → %d", head, s.N[0], s.N[1])
+	}}
+
+var chkRoomRoles = &explain.Check{Name: "room.roles", S: [4]string{"room"}, N: [4]string{"holders"},
+	Text: func(s *explain.Step) string {
+		return fmt.Sprintf("listed the %s of %s holding owner, moderator or leader, by username",
+			plural(s.N[0], "subscription", "subscriptions"), s.S[0])
+	}}
+
+// chkRoomRead is channels.info and groups.info answering a room; N[0] is 1 when the lookup
+// checked the caller's access (groups).
+var chkRoomRead = &explain.Check{Name: "room.info", S: [4]string{"room", "type"}, N: [4]string{"accessChecked"}, Bools: 1,
+	Text: func(s *explain.Step) string {
+		if s.N[0] == 1 {
+			return fmt.Sprintf("answered %s %s, which the caller can access (archived or not)", roomWords(s.S[1]), s.S[0])
+		}
+		return fmt.Sprintf("answered %s %s: channels.info checks no access (any logged-in user reads a channel, a banned one too; archived or not)", roomWords(s.S[1]), s.S[0])
+	}}
+
+// chkDirectMembers is createDirectMessage's member list against DirectMesssage_maxUsers (N[1]).
+var chkDirectMembers = &explain.Check{Name: "dm.members", S: [4]string{"usernames"}, N: [4]string{"members", "maxUsers", "excludeSelf"},
+	Bools: 1 << 2,
+	Text: func(s *explain.Step) string {
+		self := "the caller included"
+		if s.N[2] == 1 {
+			self = "the caller left out (excludeSelf)"
+		}
+		if s.Verdict == explain.Fail {
+			return fmt.Sprintf("%d members asked for (%s), more than DirectMesssage_maxUsers, %d, %s; unknown usernames count too",
+				s.N[0], s.S[0], s.N[1], self)
+		}
+		return fmt.Sprintf("the direct message's members: %s (%d of at most %d, %s)", s.S[0], s.N[0], s.N[1], self)
+	}}
+
+// chkDirectRoom is the direct message createDirectRoom found or created, and the subscriptions
+// it added; S[2] are the usernames no user has.
+var chkDirectRoom = &explain.Check{Name: "dm.room", S: [4]string{"room", "usernames", "unknown"},
+	N: [4]string{"created", "newSubscriptions"}, Bools: 1,
+	Text: func(s *explain.Step) string {
+		how := "found the existing"
+		if s.N[0] == 1 {
+			how = "created the"
+		}
+		text := fmt.Sprintf("%s direct message %s of %s; %s", how, s.S[0], s.S[1], plural(s.N[1], "new subscription", "new subscriptions"))
+		if s.S[2] != "" {
+			text += "; no user has " + s.S[2] + ": left out"
+		}
+		return text
+	}}
+
+var chkUserQuery = &explain.Check{Name: "user.query",
+	Text: func(*explain.Step) string {
+		return "none of userId, username and importId is a non-empty string: Invalid search query. (the handler looks users up by nothing else)"
+	}}
+
+// The rooms part of users.info, chkUserView's N[2].
+const (
+	roomsNotAsked = iota
+	roomsListed
+	roomsRefused
+)
+
+// chkUserView is what users.info shows: N[0] 1 when the caller looks themselves up, N[1] 1
+// when they may see everything (canViewAllInfo), N[3] the rooms listed.
+var chkUserView = &explain.Check{Name: "user.view", S: [4]string{"caller", "user"}, N: [4]string{"myself", "canViewAllInfo", "rooms", "roomCount"},
+	Bools: 0b11, Enums: [4][]string{2: {"not asked", "listed", "refused"}},
+	Text: func(s *explain.Step) string {
+		var text string
+		switch {
+		case s.N[0] == 1:
+			text = fmt.Sprintf("%s looks themselves up: every field, services included", s.S[0])
+		case s.N[1] == 1:
+			text = fmt.Sprintf("%s holds view-full-other-user-info: %s's emails, roles and createdAt are shown too", s.S[0], s.S[1])
+		default:
+			text = fmt.Sprintf("%s sees %s's default fields only (emails, roles and createdAt need view-full-other-user-info)", s.S[0], s.S[1])
+		}
+		switch s.N[2] {
+		case roomsListed:
+			text += fmt.Sprintf("; includeUserRooms: %s listed", plural(s.N[3], "room", "rooms"))
+		case roomsRefused:
+			text += "; includeUserRooms ignored: the caller is neither the user nor holds view-other-user-channels"
+		}
+		return text
+	}}
+
+var chkSyncSince = &explain.Check{Name: "sync.since", S: [4]string{"param", "value"},
+	Text: func(s *explain.Step) string {
+		return fmt.Sprintf("%s %q is no date JavaScript's Date.parse reads (the mock reads ISO 8601 and RFC 1123/2822 forms)", s.S[0], s.S[1])
+	}}
+
+// chkSync is subscriptions.get's and rooms.get's answer; N[2] is updatedSince (0 without).
+var chkSync = &explain.Check{Name: "sync.answer", S: [4]string{"list", "username"}, N: [4]string{"updated", "removed", "since"}, Times: 1 << 2,
+	Text: func(s *explain.Step) string {
+		what := s.S[0] + " of " + s.S[1]
+		if s.S[0] == "rooms" {
+			what = "rooms " + s.S[1] + " has a subscription to"
+		}
+		if s.N[2] == 0 {
+			return fmt.Sprintf("%s: all %d, as no updatedSince was sent; remove is empty", what, s.N[0])
+		}
+		return fmt.Sprintf("%s changed after %s: %d; deleted after it (from the trash): %d", what, explain.Time(s.N[2]), s.N[0], s.N[1])
+	}}
+
+var chkSubscriptionRoomID = &explain.Check{Name: "subscription.roomId",
+	Text: func(*explain.Step) string { return "roomId is empty: subscriptions.getOne wants a room id" }}
+
+// Login body shapes, chkLoginShape's N[0].
+const (
+	loginNoPassword = iota + 1
+	loginUnknownKey
+)
+
+// chkLoginShape is a login body no login handler takes (loginCompatibility hands it on as it is).
+var chkLoginShape = &explain.Check{Name: "login.shape", S: [4]string{"key"}, N: [4]string{"problem"},
+	Enums: [4][]string{{"none", "no password", "unknown key"}},
+	Text: func(s *explain.Step) string {
+		if s.N[0] == loginUnknownKey {
+			return fmt.Sprintf("key %q is none of user, username, email, password and code: the password handler's check() refuses the body (Match failed)", s.S[0])
+		}
+		return "no password (nor a resume token): loginCompatibility hands the body to Meteor as it is, and no login handler takes it"
+	}}
+
 // Checks lists every check the world records, for tests and documentation.
 func Checks() []*explain.Check {
 	return []*explain.Check{chkAuthHeaders, chkAuthUser, chkAuthToken, chkLoginUser, chkLoginPassword, chkLoginActive,
@@ -677,7 +934,9 @@ func Checks() []*explain.Check {
 		chkInviteUse, chkInviteAnswer, chkInviteRid, chkInviteMember, chkInviteDays, chkInviteMaxUses, chkInviteReuse,
 		chkInviteList, chkInviteRemove, chkInviteEmails, chkTargetUser, chkBanRoom, chkBanCaller, chkBanTarget, chkBanned,
 		chkInviteUsers, chkMembersPage, chkRoomName, chkRoomCreated, chkRoomDeleted, chkRoomJoin, chkSubscription, chkUserData,
-		chkUserCreated, chkUserDeleted}
+		chkUserCreated, chkUserDeleted, chkRoomMember, chkRoleHeld, chkRoleWrite, chkLastOwner, chkRoomLeft, chkRoomRoles,
+		chkRoomRead, chkDirectMembers, chkDirectRoom, chkUserQuery, chkUserView, chkSyncSince, chkSync, chkSubscriptionRoomID,
+		chkLoginShape}
 }
 
 // notes are what the world remembers only to explain its answers: who banned a subscription

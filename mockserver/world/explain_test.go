@@ -186,3 +186,74 @@ func TestOverviewStatesByTheRules(t *testing.T) {
 		t.Errorf("limit 1: %d users of %d, %d invites", len(small.Users), small.UsersTotal, len(small.Invites))
 	}
 }
+
+// TestMembershipStepsSayWhy: the room-role, kick, leave, direct-message, users.info and sync
+// rules word their decisive step in Rocket.Chat's terms.
+func TestMembershipStepsSayWhy(t *testing.T) {
+	projectX, general := RoomSelector{ID: "ProjectX"}, RoomSelector{ID: "GENERAL"}
+	cases := []struct {
+		name, check, verdict, want string
+		op                         func(w *World) error
+	}{
+		{"the last owner keeps the role", "room.lastOwner", "fail", "rocketchat.internal.admin.test is the last owner of ProjectX: set a new owner before removing this one",
+			func(w *World) error {
+				return w.RemoveRoomRole(admin, Group, projectX, UserSelector{Username: admin}, Owner)
+			}},
+		{"the last owner cannot leave", "room.lastOwner", "fail", "is the last owner of ProjectX: they must set a new owner before leaving",
+			func(w *World) error { _, err := w.Leave(admin, Group, projectX); return err }},
+		{"a keyless subscription holds the moderator role", "role.held", "pass",
+			"bob's subscription to GENERAL has no roles key, and removeRoomModerator tests only roles that exist",
+			func(w *World) error {
+				return w.RemoveRoomRole(admin, Channel, general, UserSelector{Username: "bob"}, Moderator)
+			}},
+		{"a keyless subscription holds no owner role", "role.held", "fail", "bob's subscription to GENERAL has no roles key: not an owner",
+			func(w *World) error {
+				return w.RemoveRoomRole(admin, Channel, general, UserSelector{Username: "bob"}, Owner)
+			}},
+		{"a role lands on a banned subscription", "room.member", "pass", "carol has a subscription to ProjectX with status BANNED, which counts here",
+			func(w *World) error {
+				return w.AddRoomRole(admin, Group, projectX, UserSelector{Username: "carol"}, Leader)
+			}},
+		{"kicking lifts a ban", "room.leave", "note", "rocketchat.internal.admin.test removed carol from ProjectX: their BANNED subscription is deleted, and the ban with it",
+			func(w *World) error {
+				_, err := w.Kick(admin, Group, projectX, UserSelector{Username: "carol"})
+				return err
+			}},
+		{"too many direct message members", "dm.members", "fail", "9 members asked for (alice, a, b, c, d, e, f, g, h), more than DirectMesssage_maxUsers, 8",
+			func(w *World) error {
+				_, err := w.CreateDirectMessage("alice", strings.Split("a,b,c,d,e,f,g,h", ","), false)
+				return err
+			}},
+		{"users.info of another user", "user.view", "note", "bob sees alice's default fields only",
+			func(w *World) error {
+				_, err := w.UserInfo("bob", UserQuery{Username: "alice", IncludeUserRooms: true})
+				return err
+			}},
+		{"an updatedSince Date.parse cannot read", "sync.since", "fail", `updatedSince "last week" is no date`,
+			func(w *World) error { _, err := w.RoomsSince("bob", "last week"); return err }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, "")
+			tr := traced(w, func(w *World) { _ = c.op(w) })
+			if s := stepOf(t, tr, c.check); s.Verdict != c.verdict || !strings.Contains(s.Text, c.want) {
+				t.Errorf("%s step: %s %q, want %s %q", c.check, s.Verdict, s.Text, c.verdict, c.want)
+			}
+		})
+	}
+}
+
+// TestAdminKickOfANonMemberSaysThereIsNothingToRemove: kick-user-from-any-c-room turns a
+// missing subscription into a success, and the step says so.
+func TestAdminKickOfANonMemberSaysThereIsNothingToRemove(t *testing.T) {
+	w := newWorld(t, "")
+	if _, err := w.Leave("bob", Channel, RoomSelector{ID: "GENERAL"}); err != nil {
+		t.Fatal(err)
+	}
+	tr := traced(w, func(w *World) {
+		_, _ = w.Kick(admin, Channel, RoomSelector{ID: "GENERAL"}, UserSelector{Username: "bob"})
+	})
+	if s := stepOf(t, tr, "room.member"); s.Verdict != "note" || !strings.Contains(s.Text, "nothing to remove, the kick succeeds") {
+		t.Errorf("room.member step: %s %q", s.Verdict, s.Text)
+	}
+}

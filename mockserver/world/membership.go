@@ -1,6 +1,6 @@
 package world
 
-import "slices"
+import "github.com/rcinvite/rcinvite/mockserver/explain"
 
 // Kick is channels.kick (k Channel) and groups.kick (k Group). In order: the room
 // (findChannelByIdOrName, archived channels refused; groups.kick's getRoomFromParams, which
@@ -44,25 +44,36 @@ func (w *World) Kick(uid string, k Kind, sel RoomSelector, target UserSelector) 
 // a user who is not in the room: it succeeds and changes nothing. Callers hold the world lock.
 func (w *World) removeUserFromRoom(uid string, r *Room, target *User) error {
 	const m = "removeUserFromRoom"
-	if !w.can(uid, "remove-user", r.ID) || !memberActionAllowed(r) { // spec/SOURCES.md channelsKick #5, #6
-		return errNotAllowed(m)
+	// spec/SOURCES.md channelsKick #5, #6 (can and allowsMemberAction record the refusal)
+	if !w.can(uid, "remove-user", r.ID) || !w.allowsMemberAction(r, "removing members") {
+		return errNotAllowed(m) // can or allowsMemberAction recorded the refusal
 	}
 	// (The method's "Invalid user" for a caller who does not exist cannot happen over REST.)
 	kickAny := w.can(uid, "kick-user-from-any-"+r.T+"-room", "")
 	if !kickAny && !w.canAccess(r, uid) { // spec/SOURCES.md channelsKick #8
-		return errRoomNotFound(Group.Noun)
+		return errRoomNotFound(Group.Noun) // canAccess recorded it
 	}
 	s := w.sub(r.ID, target.ID)
-	if !kickAny && s == nil { // spec/SOURCES.md channelsKick #9
-		return errUserNotInRoom(m)
+	switch {
+	case s == nil && !kickAny: // spec/SOURCES.md channelsKick #9
+		return w.refuse(errUserNotInRoom(m), chkRoomMember, S{target.Username, r.ID}, N{subNone})
+	case s == nil:
+		w.note(chkRoomMember, explain.Note, S{target.Username, r.ID}, N{subNone, 1})
+		return nil
 	}
-	if s != nil && slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 { // spec/SOURCES.md channelsKick #10
-		return errLastOwner(m)
+	w.note(chkRoomMember, explain.Pass, S{target.Username, r.ID}, N{subState(s)})
+	if w.isLastOwner(s, lastOwnerKick) { // spec/SOURCES.md channelsKick #10
+		return errLastOwner(m) // isLastOwner recorded it
 	}
-	if s != nil {
-		w.leave(r, s)
-	}
+	w.leave(r, s, w.username(uid))
 	return nil
+}
+
+// allowsMemberAction is memberActionAllowed for action (in words: "leaving"), recorded.
+func (w *World) allowsMemberAction(r *Room, action string) bool {
+	ok := memberActionAllowed(r)
+	w.note(chkRoomType, verdictOf(ok), S{r.ID, r.T, action}, N{})
+	return ok
 }
 
 func errLastOwner(m string) *Error {
@@ -70,17 +81,20 @@ func errLastOwner(m string) *Error {
 }
 
 // leave deletes a member's subscription (Subscriptions.removeByRoomIdAndUserId, into the
-// trash) and counts the member out of usersCount. A BANNED subscription was counted out by
-// the ban already. [inferred: whether 8.4's removeByRoomIdAndUserId decrements usersCount
-// again for a banned subscription is not seen]
-func (w *World) leave(r *Room, s *Subscription) { // spec/SOURCES.md channelsKick #12, channelsLeave #8
+// trash) and counts the member out of usersCount; by is the kicker's username ("" when the
+// member leaves). A BANNED subscription was counted out by the ban already. [inferred: whether
+// 8.4's removeByRoomIdAndUserId decrements usersCount again for a banned subscription is not
+// seen]
+func (w *World) leave(r *Room, s *Subscription, by string) { // spec/SOURCES.md channelsKick #12, channelsLeave #8
 	now := dateOf(w.clock.Now())
-	if !s.Banned() {
+	before, banned := r.UsersCount, s.Banned()
+	if !banned {
 		r.UsersCount--
 	}
 	r.UpdatedAt = now
 	w.rooms.touch(r.ID)
 	w.discardSub(s, now)
+	w.note(chkRoomLeft, explain.Note, S{s.U.Username, r.ID, by}, N{int64(before), int64(r.UsersCount), explain.Flag(banned)})
 }
 
 // Leave is channels.leave (k Channel), groups.leave (k Group) and rooms.leave (k AnyRoom):
@@ -97,18 +111,19 @@ func (w *World) Leave(uid string, k Kind, sel RoomSelector) (*Room, error) {
 		return nil, err
 	}
 	// The route's Users.findOneById(this.userId) cannot fail for an authenticated caller.
-	// spec/SOURCES.md channelsLeave #4, #5
-	if !memberActionAllowed(r) || (r.T == "c" && !w.can(uid, "leave-c", "")) || (r.T == "p" && !w.can(uid, "leave-p", "")) {
-		return nil, errNotAllowed(m)
+	// spec/SOURCES.md channelsLeave #4, #5 (allowsMemberAction and can record the refusal)
+	if !w.allowsMemberAction(r, "leaving") || (r.T == "c" && !w.can(uid, "leave-c", "")) || (r.T == "p" && !w.can(uid, "leave-p", "")) {
+		return nil, errNotAllowed(m) // allowsMemberAction or can recorded the refusal
 	}
 	s := w.sub(r.ID, uid)
 	if s == nil { // spec/SOURCES.md channelsLeave #6
-		return nil, coded("error-user-not-in-room", "You are not in this room", method(m))
+		return nil, w.refuse(coded("error-user-not-in-room", "You are not in this room", method(m)), chkRoomMember, S{w.username(uid), r.ID}, N{subNone})
 	}
-	if slices.Contains(s.Roles, Owner.Name) && w.roleHolders(r.ID, Owner.Name) == 1 { // spec/SOURCES.md channelsLeave #7
-		return nil, errLastOwner(m)
+	w.note(chkRoomMember, explain.Pass, S{s.U.Username, r.ID}, N{subState(s)})
+	if w.isLastOwner(s, lastOwnerLeave) { // spec/SOURCES.md channelsLeave #7
+		return nil, errLastOwner(m) // isLastOwner recorded it
 	}
-	w.leave(r, s)
+	w.leave(r, s, "")
 	if k != Channel {
 		return nil, nil
 	}
@@ -125,5 +140,6 @@ func (w *World) RoomOf(uid string, k Kind, sel RoomSelector) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.note(chkRoomRead, explain.Note, S{r.ID, r.T}, N{explain.Flag(k == Group)})
 	return r.clone(), nil
 }

@@ -28,7 +28,7 @@ var operations = map[string]string{
 	"Authenticate": "reads", "BannedUsers": "reads", "Clock": "no data", "Export": "reads",
 	"Info": "no data", "ListInvites": "reads", "Me": "reads", "Record": "no data",
 	"RoomInfo": "reads", "RoomMembers": "reads", "SendInvitationEmail": "reads",
-	"Subscription": "reads", "Sync": "no data", "ValidateInviteToken": "reads", "Version": "no data",
+	"Subscription": "reads", "SubscriptionsGetOne": "reads", "Sync": "no data", "ValidateInviteToken": "reads", "Version": "no data",
 	"RoomOf": "reads", "RoomRoles": "reads", "RoomsSince": "reads", "SubscriptionsSince": "reads",
 	"UserInfo": "reads", "ServerInfo": "reads", "CheckRateLimit": "reads", "Settings": "no data",
 	"SetSettings": "no data", "Counts": "reads", "Overview": "reads", "Explain": "no data",

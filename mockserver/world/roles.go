@@ -3,6 +3,9 @@ package world
 import (
 	"cmp"
 	"slices"
+	"strings"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // RoomRole is a room-scoped role (held on the subscription) with the methods that grant and
@@ -55,11 +58,23 @@ func (w *World) AddRoomRole(uid string, k Kind, sel RoomSelector, target UserSel
 		return err
 	}
 	if slices.Contains(s.Roles, role.Name) { // spec/SOURCES.md channelsAddOwner #10
-		return coded("error-user-already-"+role.Name, role.already, method(role.add))
+		return w.refuse(coded("error-user-already-"+role.Name, role.already, method(role.add)),
+			chkRoleHeld, w.roleSlots(s, role), N{1, 1})
 	}
+	w.note(chkRoleHeld, explain.Pass, w.roleSlots(s, role), N{0, 1})
 	s.Roles = append(s.Roles, role.Name)
 	w.touchSub(s)
+	w.note(chkRoleWrite, explain.Note, w.roleSlots(s, role), N{1})
 	return nil
+}
+
+// roleSlots are chkRoleHeld's and chkRoleWrite's strings for s and role; the roles are joined
+// only for someone who reads them.
+func (w *World) roleSlots(s *Subscription, role RoomRole) S {
+	if w.why == nil {
+		return S{}
+	}
+	return S{s.U.Username, s.Rid, role.Name, strings.Join(s.Roles, ", ")}
 }
 
 // RemoveRoomRole is channels.removeOwner, channels.removeModerator, channels.removeLeader and
@@ -75,17 +90,32 @@ func (w *World) RemoveRoomRole(uid string, k Kind, sel RoomSelector, target User
 		return err
 	}
 	holds := slices.Contains(s.Roles, role.Name) || (s.Roles == nil && role.keylessHolds)
+	held := N{explain.Flag(holds), 0, explain.Flag(s.Roles == nil)}
 	if !holds { // spec/SOURCES.md channelsRemoveOwner #10, channelsRemoveModerator #10
-		return coded("error-user-not-"+role.Name, role.notHolder, method(role.remove))
+		return w.refuse(coded("error-user-not-"+role.Name, role.notHolder, method(role.remove)), chkRoleHeld, w.roleSlots(s, role), held)
 	}
-	if role.lastOwner && w.roleHolders(s.Rid, Owner.Name) == 1 { // spec/SOURCES.md channelsRemoveOwner #11
-		return coded("error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one.", method(role.remove))
+	w.note(chkRoleHeld, explain.Pass, w.roleSlots(s, role), held)
+	if role.lastOwner && w.isLastOwner(s, lastOwnerRemoveRole) { // spec/SOURCES.md channelsRemoveOwner #11
+		return coded("error-remove-last-owner", "This is the last owner. Please set a new owner before removing this one.", method(role.remove)) // isLastOwner recorded it
 	}
 	if s.Roles != nil {
 		s.Roles = slices.DeleteFunc(s.Roles, func(r string) bool { return r == role.Name })
 	}
 	w.touchSub(s)
+	w.note(chkRoleWrite, explain.Note, w.roleSlots(s, role), N{0})
 	return nil
+}
+
+// isLastOwner is the last-owner check on the subscription s before action (chkLastOwner's
+// actions), recorded: s holds owner and no other subscription to its room does.
+func (w *World) isLastOwner(s *Subscription, action int64) bool {
+	if !slices.Contains(s.Roles, Owner.Name) {
+		w.note(chkLastOwner, explain.Pass, S{s.U.Username, s.Rid}, N{0, 0, action})
+		return false
+	}
+	n := w.roleHolders(s.Rid, Owner.Name)
+	w.note(chkLastOwner, verdictOf(n != 1), S{s.U.Username, s.Rid}, N{1, int64(n), action})
+	return n == 1
 }
 
 // roleTarget runs the checks both role methods share and returns the target's subscription:
@@ -101,14 +131,15 @@ func (w *World) roleTarget(uid string, k Kind, sel RoomSelector, target UserSele
 		return nil, err
 	}
 	if !w.can(uid, role.Permission, r.ID) { // spec/SOURCES.md channelsAddOwner #7
-		return nil, errNotAllowed(m)
+		return nil, errNotAllowed(m) // can recorded the refusal
 	}
 	// The method's error-invalid-user for a user without a username cannot happen: every mock
 	// user has one.
 	s := w.sub(r.ID, u.ID)
 	if s == nil { // spec/SOURCES.md channelsAddOwner #9, channelsRemoveOwner #9
-		return nil, notInRoom(m)
+		return nil, w.refuse(notInRoom(m), chkRoomMember, S{u.Username, r.ID}, N{subNone})
 	}
+	w.note(chkRoomMember, explain.Pass, S{u.Username, r.ID}, N{subState(s)})
 	return s, nil
 }
 
@@ -152,7 +183,7 @@ func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolde
 		return nil, err
 	}
 	if !w.canAccess(r, uid) { // spec/SOURCES.md channelsRoles #5
-		return nil, coded("error-invalid-user", "Invalid user", method("getRoomRoles"))
+		return nil, coded("error-invalid-user", "Invalid user", method("getRoomRoles")) // canAccess recorded it
 	}
 	out := []RoomRoleHolder{}
 	for _, s := range w.roomSubsOf(r.ID) {
@@ -161,6 +192,7 @@ func (w *World) RoomRoles(uid string, k Kind, sel RoomSelector) ([]RoomRoleHolde
 		}
 	}
 	slices.SortStableFunc(out, func(a, b RoomRoleHolder) int { return cmp.Compare(a.U.Username, b.U.Username) })
+	w.note(chkRoomRoles, explain.Note, S{r.ID}, N{int64(len(out))})
 	return out, nil
 }
 

@@ -379,8 +379,17 @@ func (w *World) RoomInfo(uid string, sel RoomSelector) (*Room, error) {
 	return r.clone(), nil
 }
 
-// Subscription is subscriptions.getOne: the caller's subscription to rid (a ban included, with
-// status BANNED), or nil.
+// SubscriptionsGetOne is subscriptions.getOne: an empty roomId is the route's plain "The
+// 'roomId' param is required"; otherwise Subscription.
+func (w *World) SubscriptionsGetOne(uid, roomID string) (*Subscription, error) {
+	if roomID == "" { // spec/SOURCES.md subscriptionsGetOne #2
+		return nil, w.refuse(plain("The 'roomId' param is required"), chkSubscriptionRoomID, S{}, N{})
+	}
+	return w.Subscription(uid, roomID), nil
+}
+
+// Subscription is the caller's subscription to rid (a ban included, with status BANNED), or
+// nil.
 func (w *World) Subscription(uid, rid string) *Subscription {
 	w.lock()
 	defer w.unlock()

@@ -3,6 +3,8 @@ package world
 import (
 	"strings"
 	"time"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // Removed is one entry of a sync's `remove` list: a trashed document's {_id, _deletedAt}.
@@ -29,7 +31,7 @@ type RoomsSync struct {
 // those changed after it, and in `remove` the caller's subscriptions deleted after it;
 // without, every subscription and an empty `remove`.
 func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync, error) {
-	since, ok, err := sinceParam(updatedSince, // spec/SOURCES.md subscriptionsGet #2
+	since, ok, err := w.sinceParam(updatedSince, // spec/SOURCES.md subscriptionsGet #2
 		coded("error-roomId-param-invalid", `The "lastUpdate" query parameter must be a valid date.`, nil))
 	if err != nil {
 		return nil, err
@@ -45,6 +47,7 @@ func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync
 	if ok {
 		out.Remove = removedOf(w.trashedSince(Subscriptions, uid, since))
 	}
+	w.note(chkSync, explain.Note, S{"subscriptions", w.username(uid)}, N{int64(len(out.Update)), int64(len(out.Remove)), sinceMs(since, ok)})
 	return out, nil
 }
 
@@ -53,7 +56,7 @@ func (w *World) SubscriptionsSince(uid, updatedSince string) (*SubscriptionsSync
 // when Date.parse cannot read it), only those changed after it, and in `remove` every room
 // deleted after it, whoever was in it (Rooms.trashFindDeletedAfter(updatedAt, {})).
 func (w *World) RoomsSince(uid, updatedSince string) (*RoomsSync, error) {
-	since, ok, err := sinceParam(updatedSince, // spec/SOURCES.md roomsGet #1
+	since, ok, err := w.sinceParam(updatedSince, // spec/SOURCES.md roomsGet #1
 		coded("error-updatedSince-param-invalid", `The "updatedSince" query parameter must be a valid date.`, nil))
 	if err != nil {
 		return nil, err
@@ -69,7 +72,16 @@ func (w *World) RoomsSince(uid, updatedSince string) (*RoomsSync, error) {
 	if ok {
 		out.Remove = removedOf(w.trashedSince(Rooms, "", since))
 	}
+	w.note(chkSync, explain.Note, S{"rooms", w.username(uid)}, N{int64(len(out.Update)), int64(len(out.Remove)), sinceMs(since, ok)})
 	return out, nil
+}
+
+// sinceMs is updatedSince for a step's time slot (0 without).
+func sinceMs(since Date, ok bool) int64 {
+	if !ok {
+		return 0
+	}
+	return since.Time().UnixMilli()
 }
 
 func removedOf(ds []Deleted) []Removed {
@@ -80,14 +92,15 @@ func removedOf(ds []Deleted) []Removed {
 	return out
 }
 
-// sinceParam reads an updatedSince parameter: absent or empty (ok false), a date, or invalid.
-func sinceParam(s string, invalid *Error) (Date, bool, error) {
+// sinceParam reads an updatedSince parameter: absent or empty (ok false), a date, or invalid
+// (recorded).
+func (w *World) sinceParam(s string, invalid *Error) (Date, bool, error) {
 	if s == "" {
 		return Date{}, false, nil
 	}
 	t, ok := parseJSDate(s)
 	if !ok {
-		return Date{}, false, invalid
+		return Date{}, false, w.refuse(invalid, chkSyncSince, S{"updatedSince", s}, N{})
 	}
 	return dateOf(t), true, nil
 }

@@ -2,8 +2,9 @@ package world
 
 import (
 	"cmp"
-	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"slices"
+
+	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
 
 // UserQuery is users.info's query: the user by userId, else username, else importId (the first
@@ -71,7 +72,7 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 	case q.ImportID != "":
 		value, by = q.ImportID, "importId"
 	default: // spec/SOURCES.md usersInfo #2
-		return nil, w.refuse(plain("Invalid search query."), chkTargetUser, S{}, N{})
+		return nil, w.refuse(plain("Invalid search query."), chkUserQuery, S{}, N{})
 	}
 	caller := w.users.get(uid)
 	if caller == nil {
@@ -95,15 +96,21 @@ func (w *World) UserInfo(uid string, q UserQuery) (*FullUser, error) {
 	if myself {
 		out.Services = &Services{Password: u.Password != ""}
 	}
+	view := N{explain.Flag(myself), explain.Flag(all), roomsNotAsked}
 	// spec/SOURCES.md usersInfo #7
-	if q.IncludeUserRooms && (u.ID == uid || w.can(uid, "view-other-user-channels", "")) {
+	switch {
+	case q.IncludeUserRooms && (u.ID == uid || w.can(uid, "view-other-user-channels", "")):
 		rooms := []UserRoom{}
 		for _, s := range w.userSubsOf(u.ID) {
 			rooms = append(rooms, UserRoom{ID: s.ID, Rid: s.Rid, Name: s.Name, T: s.T, Roles: slices.Clone(s.Roles), Unread: s.Unread})
 		}
 		slices.SortStableFunc(rooms, func(a, b UserRoom) int { return cmp.Or(cmp.Compare(a.T, b.T), cmp.Compare(a.Name, b.Name)) })
 		out.Rooms = &rooms
+		view[2], view[3] = roomsListed, int64(len(rooms))
+	case q.IncludeUserRooms:
+		view[2] = roomsRefused
 	}
+	w.note(chkUserView, explain.Note, S{caller.Username, u.Username}, view)
 	return out, nil
 }
 
