@@ -96,6 +96,7 @@ type exchange struct {
 func newExchange(method, target, body, userID, authToken string) *exchange {
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
 	r.RemoteAddr = "127.0.0.1:40000"
+	r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}

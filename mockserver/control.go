@@ -3,7 +3,6 @@ package mockserver
 import (
 	"bufio"
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,11 +93,11 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 	return takes
 })
 
-// serveControl answers a /_mock/ request and returns the sandbox it concerned. Order:
+// serveControl answers a /_mock/ request that passed checkAccess. Order:
 //
-//  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
-//     error-control-unauthorized); without one, only loopback clients, judged by r.RemoteAddr
-//     alone, are served (else 403 error-control-forbidden).
+//  1. Access (checkAccess, the gate of every /_mock/ path): loopback or allowed Host, no
+//     cross-site request, then the control token when the server has one (401, or 429 after
+//     too many wrong ones) or else a loopback client (403).
 //  2. Route in spec/mock-control.yaml: unknown path 404 error-not-found, other method 405
 //     error-method-not-allowed.
 //  3. Body: operations without a request body in the contract (reset and every GET and DELETE)
@@ -111,26 +110,20 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 //  6. The operation runs.
 //  7. The answer is validated against the contract; off-contract it becomes 500
 //     error-contract-violation in strict mode and a warning otherwise.
-func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
-	sandboxID := r.URL.Query().Get("sandbox")
-	if a, denied := s.checkAccess(r); denied {
-		writeJSON(w, a.status, a.body)
-		return sandboxID
-	}
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	route, err := s.control.FindRoute(r)
 	switch {
 	case errors.Is(err, spec.ErrMethodNotAllowed):
 		a := fail(http.StatusMethodNotAllowed, "error-method-not-allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
 		writeJSON(w, a.status, a.body)
-		return sandboxID
+		return
 	case err != nil:
 		a := fail(http.StatusNotFound, "error-not-found", "no control operation at %s", r.URL.Path)
 		writeJSON(w, a.status, a.body)
-		return sandboxID
+		return
 	}
-	a := s.runControl(r, route, sandboxID)
+	a := s.runControl(r, route, r.URL.Query().Get("sandbox"))
 	s.writeControl(w, r, a)
-	return sandboxID
 }
 
 // runControl performs steps 3 to 6 of serveControl.
@@ -212,22 +205,6 @@ func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) 
 		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	writeBody(w, a.status, body)
-}
-
-// checkAccess applies the control API's access rule (step 1 of serveControl).
-func (s *Server) checkAccess(r *http.Request) (answer, bool) {
-	if tok := s.cfg.controlToken; tok != "" {
-		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(tok)) != 1 {
-			return fail(http.StatusUnauthorized, "error-control-unauthorized", "control API needs Authorization: Bearer <control token>"), true
-		}
-		return answer{}, false
-	}
-	if !isLoopback(r.RemoteAddr) {
-		return fail(http.StatusForbidden, "error-control-forbidden",
-			"control API only answers loopback clients (start rcmock with --control-token to open it)"), true
-	}
-	return answer{}, false
 }
 
 // isLoopback reports whether a RemoteAddr ("ip:port") is a loopback address. Forwarding

@@ -121,6 +121,7 @@ func TestControlAccess(t *testing.T) {
 			}
 			req := httptest.NewRequest(http.MethodGet, "/_mock/clock", nil)
 			req.RemoteAddr = c.remote
+			req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 			for i := 0; i+1 < len(c.header); i += 2 {
 				req.Header.Set(c.header[i], c.header[i+1])
 			}
@@ -666,6 +667,7 @@ func FuzzControl(f *testing.F) {
 		o := ops[int(op)%len(ops)]
 		req := httptest.NewRequest(o[0], o[1], strings.NewReader(body))
 		req.RemoteAddr = "127.0.0.1:1"
+		req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -686,6 +688,7 @@ func TestBodilessControlCallsIgnoreBodies(t *testing.T) {
 	serve := func(method, target string, body io.Reader, length int64) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, target, body)
 		r.RemoteAddr = "127.0.0.1:40000"
+		r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		r.ContentLength = length
 		if length < 0 {
 			r.TransferEncoding = []string{"chunked"}
@@ -785,6 +788,7 @@ func TestImportStateBodies(t *testing.T) {
 	serve := func(method string, body io.Reader, length int64) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/_mock/state", body)
 		r.RemoteAddr = "127.0.0.1:40000"
+		r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		r.ContentLength = length
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)

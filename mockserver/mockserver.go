@@ -46,6 +46,9 @@ type Server struct {
 	main    *sandbox         // the default world at /api/...
 	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
 
+	tokenFailures *throttle    // wrong control tokens per client address (checkAccess)
+	mockPlane     http.Handler // every /_mock/ path: the control API behind the access gate (guard)
+
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
 }
@@ -82,7 +85,12 @@ func New(opts ...Option) (*Server, error) {
 		log:       cfg.logger,
 		control:   spec.Control(),
 		sandboxes: map[string]*sandbox{},
+
+		tokenFailures: newThrottle(),
 	}
+	// One gate for the whole control plane: a handler added under /_mock/ (a dashboard, an
+	// event stream) is routed inside s.guard, never beside it.
+	s.mockPlane = s.guard(http.HandlerFunc(s.serveControl))
 	main, err := s.newSandbox("", cfg.fixtures, cfg.emulate, cfg.latency)
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
@@ -135,7 +143,9 @@ func newSandboxID() string {
 
 // ServeHTTP answers a request, resolving it in this order:
 //
-//  1. /_mock/... goes to the control API (see serveControl for its own order).
+//  1. /_mock/... passes the access gate (checkAccess: loopback or allowed Host, same origin,
+//     control token or loopback client), then goes to the control API (see serveControl for
+//     its own order).
 //  2. /api/... goes to the default world.
 //  3. /sandboxes/{id}/api/... goes to that sandbox's world with the /sandboxes/{id} prefix
 //     stripped; an unknown id answers 404 error-sandbox-not-found.
@@ -168,7 +178,8 @@ func (s *Server) route(rec *recorder, r *http.Request, start time.Time) string {
 	path := r.URL.Path
 	switch {
 	case strings.HasPrefix(path, "/_mock/"):
-		return s.serveControl(rec, r)
+		s.mockPlane.ServeHTTP(rec, r)
+		return r.URL.Query().Get("sandbox")
 	case isAPIPath(path):
 		s.serveWorld(rec, r, s.main, start)
 		return ""

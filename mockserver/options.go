@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -29,6 +31,7 @@ type config struct {
 	latency      time.Duration
 	siteURL      string
 	stateFile    string // WithStateFile (persist.go)
+	allowedHosts []string
 }
 
 // WithFixtures makes f the fixtures of the default world and of every sandbox opened with
@@ -71,6 +74,43 @@ func WithControlToken(tok string) Option {
 		c.controlToken = tok
 		return nil
 	}
+}
+
+// WithAllowedHosts lets requests for /_mock/ name these hosts in their Host header besides the
+// loopback names (localhost, *.localhost, 127.0.0.0/8, [::1]), which are always allowed: the
+// names a container or cluster reaches the mock by (e.g. "rcmock.ci.svc"). A name starting
+// with "." allows that domain and its subdomains (".ci.svc"). Ports are not compared. Without
+// it a Host like "evil.example:3000" (DNS rebinding) is refused 403 error-host-not-allowed.
+func WithAllowedHosts(hosts ...string) Option {
+	return func(c *config) error {
+		for _, h := range hosts {
+			name, err := allowedHost(h)
+			if err != nil {
+				return fmt.Errorf("allowed hosts: %w", err)
+			}
+			c.allowedHosts = append(c.allowedHosts, name)
+		}
+		return nil
+	}
+}
+
+// allowedHost checks one WithAllowedHosts entry and returns it as hostAllowed compares it.
+func allowedHost(h string) (string, error) {
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+	bare := strings.TrimPrefix(name, ".")
+	switch {
+	case bare == "":
+		return "", fmt.Errorf("%q: empty host name", h)
+	case strings.ContainsAny(bare, "/:@*?#% \t") && !isIPv6(bare):
+		return "", fmt.Errorf("%q: want a host name or IP address without scheme, port, path or wildcard (\".example.com\" allows a domain and its subdomains)", h)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(name, "["), "]"), nil
+}
+
+// isIPv6 reports whether s is an IPv6 address, bracketed or not.
+func isIPv6(s string) bool {
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+	return err == nil && ip.Is6()
 }
 
 // WithLogger sends one line per request (method, path, status, duration, sandbox) and the

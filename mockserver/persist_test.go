@@ -40,6 +40,7 @@ func (p *persisted) do(method, target, body string, header map[string]string, wa
 	p.t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:1"
+	req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)

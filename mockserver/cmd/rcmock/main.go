@@ -102,10 +102,14 @@ type options struct {
 	strict       bool
 	emulate      string
 	controlToken string
-	journalSize  int
-	latency      time.Duration
-	siteURL      string
-	stateFile    string
+	// tokenOnCommandLine: the token came from --control-token, which every local user can
+	// read in the process list.
+	tokenOnCommandLine bool
+	allowedHosts       []string
+	journalSize        int
+	latency            time.Duration
+	siteURL            string
+	stateFile          string
 	// readHeaderTimeout bounds the time a client may take to send a request's headers.
 	readHeaderTimeout time.Duration
 }
@@ -149,7 +153,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests); the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
 	fs.BoolVar(&o.strict, "strict", false, "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
-	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
+	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/. Prefer RCMOCK_CONTROL_TOKEN: a flag is visible to every local user in the process list")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated `HOSTS` that requests to /_mock/ may name in their Host header besides localhost, *.localhost, 127.0.0.0/8 and [::1] (e.g. rcmock.ci.svc; .example.com allows a domain and its subdomains)")
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
@@ -175,6 +180,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	}
 	if !set["control-token"] {
 		o.controlToken = getenv("RCMOCK_CONTROL_TOKEN")
+	}
+	o.tokenOnCommandLine = set["control-token"] && o.controlToken != ""
+	for _, h := range strings.Split(*allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			o.allowedHosts = append(o.allowedHosts, h)
+		}
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, usageError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
@@ -237,6 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	lifecycle.Info("listening", slog.String("addr", ln.Addr().String()), slog.Bool("strict", o.strict),
 		slog.Bool("controlToken", o.controlToken != ""))
+	warnExposure(lifecycle, o, ln.Addr())
 	_ = logs.Flush() // whoever waits for the listening line gets it now
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -258,6 +270,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// warnExposure warns about settings that expose more than a developer may think: a control
+// token others can read, and a listening address other machines reach without one.
+func warnExposure(log *slog.Logger, o options, addr net.Addr) {
+	if o.tokenOnCommandLine {
+		log.Warn("the control token given with --control-token is visible to every local user in the process list; set RCMOCK_CONTROL_TOKEN instead")
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && o.controlToken == "" {
+		log.Warn("listening on an address other machines can reach, without a control token: they reach the Rocket.Chat API "+
+			"(/api/..., /sandboxes/{id}/api/...), where the fixture users' passwords and fixed tokens are public "+
+			"(the default fixtures' admin-token is an admin's); the control API (/_mock/) still answers loopback clients only",
+			slog.String("addr", addr.String()))
+	}
+}
+
 func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserver.Option {
 	opts := []mockserver.Option{
 		mockserver.WithFixtures(fx),
@@ -266,6 +292,7 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		mockserver.WithJournalSize(o.journalSize),
 		mockserver.WithLatency(o.latency),
 		mockserver.WithControlToken(o.controlToken),
+		mockserver.WithAllowedHosts(o.allowedHosts...),
 	}
 	if o.emulate != "" {
 		opts = append(opts, mockserver.WithEmulate(o.emulate))

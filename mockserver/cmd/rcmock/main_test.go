@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -33,7 +34,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-allowed-hosts", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -391,5 +392,53 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("GC target %d, want %d", got, gcPercent)
+	}
+}
+
+func TestAllowedHostsFlag(t *testing.T) {
+	o, err := parseFlags([]string{"--allowed-hosts", "rcmock.ci.svc, .cluster.example,,"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.allowedHosts, "|"); got != "rcmock.ci.svc|.cluster.example" {
+		t.Errorf("allowed hosts %q", got)
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"--allowed-hosts", "http://evil"}, noEnv, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "allowed hosts") {
+		t.Errorf("--allowed-hosts http://evil: exit %d, stderr %q; want 2 naming the flag's value", code, stderr.String())
+	}
+}
+
+// TestExposureWarnings: a control token on the command line (readable in the process list) and
+// a non-loopback address without a token (the fixture users' public tokens reachable from other
+// machines) are each said once, at warn level; the safe settings say nothing.
+func TestExposureWarnings(t *testing.T) {
+	loopback := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	anyAddr := &net.TCPAddr{IP: net.IPv4zero, Port: 3000}
+	for _, c := range []struct {
+		name string
+		o    options
+		addr net.Addr
+		want []string
+	}{
+		{"loopback, no token", options{}, loopback, nil},
+		{"token from the environment", options{controlToken: "s3cret"}, anyAddr, nil},
+		{"token on the command line", options{controlToken: "s3cret", tokenOnCommandLine: true}, loopback,
+			[]string{"--control-token is visible to every local user", "RCMOCK_CONTROL_TOKEN"}},
+		{"every interface, no token", options{}, anyAddr, []string{"other machines can reach", "admin-token", "/api/...", "addr=0.0.0.0:3000"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			warnExposure(newLogger("text", slog.LevelInfo, &out), c.o, c.addr)
+			if len(c.want) == 0 && out.Len() > 0 {
+				t.Errorf("unexpected warning: %s", out.String())
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) || !strings.Contains(out.String(), "level=WARN") {
+					t.Errorf("warning %q lacks %q", out.String(), w)
+				}
+			}
+		})
 	}
 }
