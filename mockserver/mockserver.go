@@ -45,6 +45,9 @@ type Server struct {
 	control *spec.Validator
 	main    *sandbox         // the default world at /api/...
 	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
+	// passwords hashes every world's passwords and keeps the fixture users' hashes, so that
+	// opening a sandbox runs no bcrypt.
+	passwords *world.Passwords
 
 	tokenFailures *throttle    // wrong control tokens per client address (checkAccess)
 	mockPlane     http.Handler // every /_mock/ path: the control API behind the access gate (guard)
@@ -68,7 +71,7 @@ type sandbox struct {
 // WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
 // world unless WithJournalSize.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{journalSize: DefaultJournalSize}
+	cfg := config{journalSize: DefaultJournalSize, bcryptCost: world.DefaultBcryptCost}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
 			return nil, fmt.Errorf("new mock server: %w", err)
@@ -80,7 +83,12 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
+	passwords, err := world.NewPasswords(cfg.bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("new mock server: %w", err)
+	}
 	s := &Server{
+		passwords: passwords,
 		cfg:       cfg,
 		log:       cfg.logger,
 		control:   spec.Control(),
@@ -105,7 +113,7 @@ func New(opts ...Option) (*Server, error) {
 // newSandbox builds a world from fx with its own clock, its API handler and its journal.
 // An empty version keeps the world's default.
 func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency time.Duration) (*sandbox, error) {
-	w, err := world.New(world.Options{Fixtures: fx, Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
+	w, err := world.New(world.Options{Fixtures: fx, Clock: world.NewClock(), SiteURL: s.cfg.siteURL, Passwords: s.passwords})
 	if err != nil {
 		return nil, fmt.Errorf("build world: %w", err)
 	}

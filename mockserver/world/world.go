@@ -38,16 +38,20 @@ type Options struct {
 	Version  string        // "" = DefaultVersion
 	Random   io.Reader     // nil = crypto/rand; source of ids and tokens
 	SiteURL  string        // "" = DefaultSiteURL; invite urls are SiteURL + "/invite/" + _id
+	// Passwords hashes passwords and keeps the fixture users' hashes; share one between the
+	// worlds of a server. nil = one shared by every world, at DefaultBcryptCost.
+	Passwords *Passwords
 }
 
 // World is one isolated Rocket.Chat server state. It is safe for concurrent use.
 type World struct {
-	mu       sync.Mutex
-	fixtures *fixtures.Set
-	clock    *Clock
-	random   io.Reader
-	siteURL  string
-	version  string
+	mu        sync.Mutex
+	fixtures  *fixtures.Set
+	clock     *Clock
+	random    io.Reader
+	siteURL   string
+	version   string
+	passwords *Passwords
 
 	store // the data and their indexes (index.go)
 
@@ -60,11 +64,15 @@ type World struct {
 // New returns a world loaded with o.Fixtures.
 func New(o Options) (*World, error) {
 	w := &World{
-		fixtures: o.Fixtures,
-		clock:    o.Clock,
-		random:   o.Random,
-		siteURL:  strings.TrimRight(o.SiteURL, "/"),
-		version:  DefaultVersion,
+		fixtures:  o.Fixtures,
+		clock:     o.Clock,
+		random:    o.Random,
+		siteURL:   strings.TrimRight(o.SiteURL, "/"),
+		version:   DefaultVersion,
+		passwords: o.Passwords,
+	}
+	if w.passwords == nil {
+		w.passwords = defaultPasswords()
 	}
 	if w.fixtures == nil {
 		w.fixtures = fixtures.Default()
@@ -167,7 +175,9 @@ func (w *World) Export() State {
 }
 
 // Import replaces the world's data with s (as produced by Export), keeping copies: the world
-// shares no slices or pointers with s. The version is set when s.Version is not empty.
+// shares no slices or pointers with s. The version is set when s.Version is not empty. A
+// password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
+// bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
 func (w *World) Import(s State) error {
 	if s.Version != "" {
 		if p, ok := parseVersion(s.Version); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
@@ -179,7 +189,11 @@ func (w *World) Import(s State) error {
 	}
 	c := newStore()
 	for i := range s.Users {
-		c.putUser(s.Users[i].clone())
+		u := s.Users[i].clone()
+		if isLegacyDigest(u.Password) {
+			u.Password = w.passwords.hash(u.Password)
+		}
+		c.putUser(u)
 	}
 	for i := range s.Rooms {
 		r := s.Rooms[i].clone()
@@ -241,6 +255,9 @@ func checkState(s State) error {
 	for _, u := range s.Users {
 		if err := check("user", u.ID); err != nil {
 			return err
+		}
+		if err := checkStoredPassword(u.Password); err != nil {
+			return coded("error-invalid-state", fmt.Sprintf("user %q: %v", u.ID, err), nil)
 		}
 	}
 	for _, r := range s.Rooms {

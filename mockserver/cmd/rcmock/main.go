@@ -27,6 +27,7 @@ import (
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
 // Exit codes.
@@ -106,6 +107,7 @@ type options struct {
 	// read in the process list.
 	tokenOnCommandLine bool
 	allowedHosts       []string
+	bcryptCost         int
 	journalSize        int
 	latency            time.Duration
 	siteURL            string
@@ -155,6 +157,7 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
 	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/. Prefer RCMOCK_CONTROL_TOKEN: a flag is visible to every local user in the process list")
 	allowedHosts := fs.String("allowed-hosts", "", "comma-separated `HOSTS` that requests to /_mock/ may name in their Host header besides localhost, *.localhost, 127.0.0.0/8 and [::1] (e.g. rcmock.ci.svc; .example.com allows a domain and its subdomains)")
+	fs.IntVar(&o.bcryptCost, "bcrypt-cost", world.DefaultBcryptCost, fmt.Sprintf("bcrypt `COST` of stored passwords, %d to %d: a login takes about 1.3 ms at 4 and doubles with each step (Rocket.Chat uses 10, ~70 ms)", world.DefaultBcryptCost, world.MaxBcryptCost))
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
@@ -293,6 +296,7 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		mockserver.WithLatency(o.latency),
 		mockserver.WithControlToken(o.controlToken),
 		mockserver.WithAllowedHosts(o.allowedHosts...),
+		mockserver.WithBcryptCost(o.bcryptCost),
 	}
 	if o.emulate != "" {
 		opts = append(opts, mockserver.WithEmulate(o.emulate))

@@ -34,7 +34,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-allowed-hosts", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-allowed-hosts", "-bcrypt-cost", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -63,6 +63,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad log format", []string{"--log-format", "xml"}, nil, "want text or json"},
 		{"bad version", []string{"--emulate", "7.0.0"}, nil, "7.0.0"},
 		{"bad journal size", []string{"--journal-size", "0"}, nil, "journal size"},
+		{"bad bcrypt cost", []string{"--bcrypt-cost", "31"}, nil, "bcrypt cost"},
 		{"bad latency", []string{"--latency", "1h"}, nil, "latency"},
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
