@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
+	"github.com/rcinvite/rcinvite/mockserver/internal/largejson"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -35,16 +36,18 @@ type controlError struct {
 	ErrorType string `json:"errorType"`
 }
 
-// answer is what a control operation returns: a status and a body to encode.
+// answer is what a control operation returns: a status and a body to encode, or a large body
+// already built and checked against the contract (largeAnswer).
 type answer struct {
 	status int
 	body   any
+	large  *largejson.Buffer
 }
 
-func ok(v any) answer { return answer{http.StatusOK, v} }
+func ok(v any) answer { return answer{status: http.StatusOK, body: v} }
 
 func fail(status int, code, format string, args ...any) answer {
-	return answer{status, controlError{Error: fmt.Sprintf(format, args...), ErrorType: code}}
+	return answer{status: status, body: controlError{Error: fmt.Sprintf(format, args...), ErrorType: code}}
 }
 
 func invalidParams(format string, args ...any) answer {
@@ -179,7 +182,7 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 	if op.worldScoped {
 		sb, found := s.lookup(sandboxID)
 		if !found {
-			return answer{http.StatusNotFound, sandboxNotFound(sandboxID)}
+			return answer{status: http.StatusNotFound, body: sandboxNotFound(sandboxID)}
 		}
 		call.sb = sb
 	}
@@ -188,6 +191,12 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 
 // writeControl encodes a, checks it against the contract (step 7) and writes it.
 func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) {
+	if a.large != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = a.large.WriteTo(w)
+		return
+	}
 	body, err := encode(a.body)
 	if err != nil {
 		a = fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: encode answer: %v", err)
@@ -401,7 +410,7 @@ func (s *Server) createSandbox(c *controlCall) answer {
 	if err != nil {
 		return fail(http.StatusInternalServerError, "error-state-not-saved", "%v", err)
 	}
-	return s.saved(c.r, answer{http.StatusCreated, struct {
+	return s.saved(c.r, answer{status: http.StatusCreated, body: struct {
 		ID       string `json:"id"`
 		BasePath string `json:"basePath"`
 		Emulate  string `json:"emulate"`
@@ -440,7 +449,7 @@ func (s *Server) deleteSandbox(c *controlCall) answer {
 	}
 	s.mu.Unlock()
 	if !found {
-		return answer{http.StatusNotFound, sandboxNotFound(id)}
+		return answer{status: http.StatusNotFound, body: sandboxNotFound(id)}
 	}
 	return s.saved(c.r, ok(success))
 }
@@ -499,24 +508,49 @@ func parseLatency(v string) (d time.Duration, a answer, bad bool) {
 	return d, answer{}, false
 }
 
+// exportState writes the world's state document by document (largeAnswer): a state of 100k
+// invites is 21 MB of JSON, which checking as one document took ten times over.
 func (s *Server) exportState(c *controlCall) answer {
-	return ok(c.sb.world.Export())
+	snap := c.sb.world.Snapshot()
+	return s.largeAnswer(c.r, []largejson.Field{
+		{Name: "version", Value: snap.Version},
+		{Name: "users", Items: largejson.Items(snap.Users.Drain())},
+		{Name: "rooms", Items: largejson.Items(snap.Rooms.Drain())},
+		{Name: "subscriptions", Items: largejson.Items(snap.Subscriptions.Drain())},
+		{Name: "invites", Items: largejson.Items(snap.Invites.Drain())},
+	})
 }
 
-// importState decodes the body straight from the connection (at most controlBodyLimit bytes)
-// rather than reading it whole first: a state of 100k invites is over 20 MB of JSON. After a
-// successful import the memory the decoding and the old world held is handed back to the OS:
-// this call is rare, and the process's resident size would otherwise stay at its peak.
+// largeAnswer builds a 200 answer object with large arrays, element by element, and checks it
+// against the contract as it goes (step 7): off the contract it is a 500
+// error-contract-violation in strict mode and a warning otherwise.
+func (s *Server) largeAnswer(r *http.Request, fields []largejson.Field) answer {
+	body, err := largejson.Answer{Validator: s.control, Request: r, Encode: encode, Fields: fields}.Build(s.cfg.strict)
+	if err != nil {
+		if s.cfg.strict {
+			return fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: %v", err)
+		}
+		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	return answer{status: http.StatusOK, large: body}
+}
+
+// importState decodes the body straight from the connection (at most controlBodyLimit bytes),
+// document by document (decodeState), and hands the documents to the world as they are
+// (ImportSnapshot): a state of 100k invites is over 20 MB of JSON, and the world then holds
+// it once. After a successful import the memory the decoding and the old world held is handed
+// back to the OS: this call is rare, and the process's resident size would otherwise stay at
+// its peak.
 func (s *Server) importState(c *controlCall) answer {
 	src := &readErrors{r: c.r.Body}
 	body := bufio.NewReaderSize(src, 64<<10)
 	if a, bad := expectObject(body, src); bad {
 		return a
 	}
-	var st world.State
 	d := json.NewDecoder(body)
 	d.DisallowUnknownFields()
-	if err := d.Decode(&st); err != nil {
+	st, err := decodeState(d)
+	if err != nil {
 		return stateBodyError(err, src.err)
 	}
 	if _, err := d.Token(); err != io.EOF { // one document and nothing after it
@@ -525,8 +559,8 @@ func (s *Server) importState(c *controlCall) answer {
 		}
 		return stateBodyError(err, src.err)
 	}
-	err := c.sb.world.Import(st)
-	st = world.State{}
+	err = c.sb.world.ImportSnapshot(st)
+	st = world.Snapshot{}
 	if err != nil {
 		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
 	}

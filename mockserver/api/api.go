@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/rcinvite/rcinvite/mockserver/internal/largejson"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -88,20 +89,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	a := h.answer(w, r)
+	if a.large != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = a.large.WriteTo(w)
+		return
+	}
 	writeJSON(w, a.status, a.body)
 }
 
-// reply is a status and JSON body to send.
+// reply is a status and JSON body to send: body, or for a large answer large.
 type reply struct {
 	status int
 	body   []byte
+	large  *largejson.Buffer
 }
 
 // answer runs the pipeline and returns the reply to send.
 func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	route, err := h.v.FindRoute(r)
 	if err != nil {
-		return reply{http.StatusNotFound, notFoundBody}
+		return reply{status: http.StatusNotFound, body: notFoundBody}
 	}
 	c := &call{r: r, route: route}
 	if route.Secured {
@@ -112,8 +120,8 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	}
 	raw, err := readBody(w, r)
 	if err != nil {
-		return h.checked(r, reply{http.StatusRequestEntityTooLarge,
-			errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
+		return h.checked(r, reply{status: http.StatusRequestEntityTooLarge,
+			body: errorBody("Request body too large [error-payload-too-large]", "error-payload-too-large")})
 	}
 	// One pass: body params, coercion and validation (the params are read-only).
 	if c.params, err = h.v.CheckRequest(r, raw); err != nil && serverRejects(err) {
@@ -122,11 +130,14 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 	op := operations[route.OperationID]
 	if op == nil {
 		h.log.Error("operation without handler", "operation", route.OperationID)
-		return reply{http.StatusNotImplemented, errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
+		return reply{status: http.StatusNotImplemented, body: errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
 	v, err := op(h.world, c)
 	if serr := h.world.Sync(r.Context()); serr != nil {
-		return reply{http.StatusInternalServerError, errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+		return reply{status: http.StatusInternalServerError, body: errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+	}
+	if list, ok := v.(largeArray); ok && err == nil {
+		return h.renderLarge(r, list)
 	}
 	return h.checked(r, render(v, err))
 }
@@ -142,10 +153,15 @@ func (h *Handler) checked(r *http.Request, a reply) reply {
 	if err := h.v.ValidateResponse(r, a.status, jsonHeader, a.body); err != nil {
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
 		if h.strict {
-			return reply{http.StatusInternalServerError, errorBody("contract violation: "+err.Error(), "error-contract-violation")}
+			return violation(err)
 		}
 	}
 	return a
+}
+
+// violation is the strict mode's answer to an answer off the contract.
+func violation(err error) reply {
+	return reply{status: http.StatusInternalServerError, body: errorBody("contract violation: "+err.Error(), "error-contract-violation")}
 }
 
 // readBody reads at most MaxBodyBytes of the body and puts the bytes back.
@@ -175,13 +191,13 @@ func serverRejects(err error) bool {
 func invalidParams(err error) reply {
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {
-		return reply{http.StatusBadRequest, errorBody(err.Error(), "invalid-params")}
+		return reply{status: http.StatusBadRequest, body: errorBody(err.Error(), "invalid-params")}
 	}
 	code := "invalid-params"
 	if ve.In == "query" || ve.In == "path" {
 		code = "error-invalid-params"
 	}
-	return reply{http.StatusBadRequest, errorBody(ve.AjvMessage(), code)}
+	return reply{status: http.StatusBadRequest, body: errorBody(ve.AjvMessage(), code)}
 }
 
 func errorBody(message, errorType string) []byte {

@@ -153,25 +153,12 @@ func (w *World) Reset() error {
 	return w.load(w.fixtures)
 }
 
-// Export returns a deep copy of the world's data.
+// Export returns a deep copy of the world's data (its collections empty, not nil, when they
+// hold nothing).
 func (w *World) Export() State {
-	w.mu.Lock()
-	defer w.unlock()
-	s := State{Version: w.version}
-	for u := range w.users.values() {
-		s.Users = append(s.Users, *u.clone())
-	}
-	for r := range w.rooms.values() {
-		s.Rooms = append(s.Rooms, *r.clone())
-	}
-	for sub := range w.subs.values() {
-		s.Subscriptions = append(s.Subscriptions, *sub.clone())
-	}
-	s.Invites = make([]Invite, 0, w.invites.len())
-	for inv := range w.invites.values() {
-		s.Invites = append(s.Invites, *inv.clone())
-	}
-	return s
+	snap := w.Snapshot()
+	return State{Version: snap.Version, Users: snap.Users.slice(), Rooms: snap.Rooms.slice(),
+		Subscriptions: snap.Subscriptions.slice(), Invites: snap.Invites.slice()}
 }
 
 // Import replaces the world's data with s (as produced by Export), keeping copies: the world
@@ -179,36 +166,26 @@ func (w *World) Export() State {
 // password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
 // bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
 func (w *World) Import(s State) error {
+	return w.ImportSnapshot(Snapshot{Version: s.Version,
+		Users:         copiesOf(s.Users, func(u *User) User { return *u.clone() }),
+		Rooms:         copiesOf(s.Rooms, func(r *Room) Room { return *r.clone() }),
+		Subscriptions: copiesOf(s.Subscriptions, func(sub *Subscription) Subscription { return *sub.clone() }),
+		Invites:       copiesOf(s.Invites, (*Invite).copy),
+	})
+}
+
+// ImportSnapshot is Import without the copies: the documents of s become the world's, so
+// that a state decoded document by document (PUT /_mock/state) is held once. The caller must
+// not use s afterwards. Nil collections are empty.
+func (w *World) ImportSnapshot(s Snapshot) error {
 	if s.Version != "" {
 		if p, ok := parseVersion(s.Version); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
 			return ErrInvalidVersion(s.Version)
 		}
 	}
-	if err := checkState(s); err != nil {
-		return err
-	}
 	c := newStore()
-	for i := range s.Users {
-		u := s.Users[i].clone()
-		if isLegacyDigest(u.Password) {
-			u.Password = w.passwords.hash(u.Password)
-		}
-		c.putUser(u)
-	}
-	for i := range s.Rooms {
-		r := s.Rooms[i].clone()
-		c.rooms.put(r.ID, r)
-	}
-	for i := range s.Subscriptions {
-		sub := s.Subscriptions[i].clone()
-		sub.Rid = c.canonicalRid(sub.Rid)
-		sub.U.ID = c.canonicalUID(sub.U.ID)
-		c.putSub(sub)
-	}
-	for i := range s.Invites {
-		inv := s.Invites[i].clone()
-		inv.Rid, inv.UserID = c.canonicalRid(inv.Rid), c.canonicalUID(inv.UserID)
-		c.putInvite(inv)
+	if err := c.adopt(s, w.passwords); err != nil {
+		return err
 	}
 	w.mu.Lock()
 	defer w.unlock()
@@ -218,6 +195,59 @@ func (w *World) Import(s State) error {
 		w.version, w.versioned = s.Version, true
 	}
 	return nil
+}
+
+// adopt fills an empty store with the documents of s, refusing ids that are missing or
+// repeated (and a user's subscription to a room twice) and passwords that are not hashes.
+// Nothing is marked as changed: a Replace records every document anyway.
+func (c *store) adopt(s Snapshot, passwords *Passwords) error {
+	bad := func(what, id string) error {
+		return coded("error-invalid-state", fmt.Sprintf("%s %q: missing or duplicate _id", what, id), nil)
+	}
+	c.track(false)
+	defer c.track(true)
+	for _, u := range s.Users.Drain() {
+		if u.ID == "" || c.users.get(u.ID) != nil {
+			return bad("user", u.ID)
+		}
+		if err := checkStoredPassword(u.Password); err != nil {
+			return coded("error-invalid-state", fmt.Sprintf("user %q: %v", u.ID, err), nil)
+		}
+		if isLegacyDigest(u.Password) {
+			u.Password = passwords.hash(u.Password)
+		}
+		c.putUser(u)
+	}
+	for _, r := range s.Rooms.Drain() {
+		if r.ID == "" || c.rooms.get(r.ID) != nil {
+			return bad("room", r.ID)
+		}
+		c.rooms.put(r.ID, r)
+	}
+	for _, sub := range s.Subscriptions.Drain() {
+		if sub.ID == "" || c.subs.get(sub.ID) != nil {
+			return bad("subscription", sub.ID)
+		}
+		if _, twice := c.subOf[subKey(sub.Rid, sub.U.ID)]; twice {
+			return bad("subscription", sub.ID)
+		}
+		sub.Rid = c.canonicalRid(sub.Rid)
+		sub.U.ID = c.canonicalUID(sub.U.ID)
+		c.putSub(sub)
+	}
+	for _, inv := range s.Invites.Drain() {
+		if inv.ID == "" || c.invites.get(inv.ID) != nil {
+			return bad("invite", inv.ID)
+		}
+		inv.Rid, inv.UserID = c.canonicalRid(inv.Rid), c.canonicalUID(inv.UserID)
+		c.putInvite(inv)
+	}
+	return nil
+}
+
+// track turns the tables' change marks on or off: a store being filled from a state needs none.
+func (c *store) track(on bool) {
+	c.users.untracked, c.rooms.untracked, c.subs.untracked, c.invites.untracked = !on, !on, !on, !on
 }
 
 // canonicalRid returns the stored room's own copy of rid (or rid, for an unknown room), so
@@ -238,49 +268,6 @@ func (s *store) canonicalUID(uid string) string {
 	return uid
 }
 
-// checkState refuses states whose ids are missing or repeated.
-func checkState(s State) error {
-	bad := func(what, id string) error {
-		return coded("error-invalid-state", fmt.Sprintf("%s %q: missing or duplicate _id", what, id), nil)
-	}
-	seen := map[string]bool{}
-	check := func(what, id string) error {
-		k := what + "\x00" + id
-		if id == "" || seen[k] {
-			return bad(what, id)
-		}
-		seen[k] = true
-		return nil
-	}
-	for _, u := range s.Users {
-		if err := check("user", u.ID); err != nil {
-			return err
-		}
-		if err := checkStoredPassword(u.Password); err != nil {
-			return coded("error-invalid-state", fmt.Sprintf("user %q: %v", u.ID, err), nil)
-		}
-	}
-	for _, r := range s.Rooms {
-		if err := check("room", r.ID); err != nil {
-			return err
-		}
-	}
-	for _, sub := range s.Subscriptions {
-		if err := check("subscription", sub.ID); err != nil {
-			return err
-		}
-		if err := check("membership", sub.Rid+"\x00"+sub.U.ID); err != nil {
-			return bad("subscription", sub.ID)
-		}
-	}
-	for _, inv := range s.Invites {
-		if err := check("invite", inv.ID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // table is a collection kept in insertion order (MongoDB's natural order for find({})). It
 // remembers which documents were written since the world last recorded its changes.
 //
@@ -289,10 +276,11 @@ func checkState(s State) error {
 // document the table holds one map entry and one pointer: with 100k invites, an ordered id
 // set beside a map by id cost about 50 more bytes each.
 type table[T any] struct {
-	slot    map[string]int
-	docs    []*T
-	touched []string // ids written or deleted since the last record, in first-write order
-	seen    map[string]bool
+	slot      map[string]int
+	docs      []*T
+	touched   []string // ids written or deleted since the last record, in first-write order
+	seen      map[string]bool
+	untracked bool // writes are not marked (a store being filled by ImportSnapshot)
 }
 
 func newTable[T any]() table[T] { return table[T]{slot: map[string]int{}} }
@@ -371,6 +359,9 @@ func (t *table[T]) ids() []string {
 
 // touch marks document id as changed in place: callers touch what they edit through a pointer.
 func (t *table[T]) touch(id string) {
+	if t.untracked {
+		return
+	}
 	if t.seen == nil {
 		t.seen = map[string]bool{}
 	}
