@@ -442,8 +442,11 @@ func versionError(err error, version string) answer {
 func (s *Server) deleteSandbox(c *controlCall) answer {
 	id := c.route.PathParams["id"]
 	s.mu.Lock()
-	_, found := s.sandboxes[id]
+	sb, found := s.sandboxes[id]
 	delete(s.sandboxes, id)
+	if found {
+		sb.journal.clear() // its entries' bytes go back to the budget
+	}
 	if found {
 		s.forgetSandbox(id)
 	}
@@ -633,12 +636,12 @@ func (s *Server) listRequests(c *controlCall) answer {
 	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
 	f.limit, _ = strconv.Atoi(q.Get("limit"))
 	entries, total, dropped := c.sb.journal.list(f)
-	return ok(struct {
-		Requests []JournalEntry `json:"requests"`
-		Total    int64          `json:"total"`
-		Dropped  int64          `json:"dropped"`
-		Success  bool           `json:"success"`
-	}{entries, total, dropped, true})
+	return s.largeAnswer(c.r, []largejson.Field{
+		{Name: "requests", Items: entries},
+		{Name: "total", Value: total},
+		{Name: "dropped", Value: dropped},
+		{Name: "success", Value: true},
+	})
 }
 
 func (s *Server) clearRequests(c *controlCall) answer {

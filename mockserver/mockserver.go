@@ -49,8 +49,9 @@ type Server struct {
 	// opening a sandbox runs no bcrypt.
 	passwords *world.Passwords
 
-	tokenFailures *throttle    // wrong control tokens per client address (checkAccess)
-	mockPlane     http.Handler // every /_mock/ path: the control API behind the access gate (guard)
+	journals      *journalBudget // the byte budget every world's journal shares
+	tokenFailures *throttle      // wrong control tokens per client address (checkAccess)
+	mockPlane     http.Handler   // every /_mock/ path: the control API behind the access gate (guard)
 
 	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
 	sandboxes map[string]*sandbox
@@ -71,7 +72,7 @@ type sandbox struct {
 // WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
 // world unless WithJournalSize.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{journalSize: DefaultJournalSize, bcryptCost: world.DefaultBcryptCost}
+	cfg := config{journalSize: DefaultJournalSize, journalBudget: DefaultJournalBudget, bcryptCost: world.DefaultBcryptCost}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
 			return nil, fmt.Errorf("new mock server: %w", err)
@@ -95,6 +96,7 @@ func New(opts ...Option) (*Server, error) {
 		sandboxes: map[string]*sandbox{},
 
 		tokenFailures: newThrottle(),
+		journals:      newJournalBudget(cfg.journalBudget),
 	}
 	// One gate for the whole control plane: a handler added under /_mock/ (a dashboard, an
 	// event stream) is routed inside s.guard, never beside it.
@@ -127,7 +129,7 @@ func (s *Server) newSandbox(id string, fx *fixtures.Set, version string, latency
 		createdAt: time.Now().UTC(),
 		world:     w,
 		api:       api.New(w, api.Options{Strict: s.cfg.strict, Logger: s.log}),
-		journal:   newJournal(s.cfg.journalSize),
+		journal:   newJournal(s.cfg.journalSize, s.journals),
 	}
 	sb.latency.Store(int64(latency))
 	return sb, nil
@@ -162,8 +164,8 @@ func newSandboxID() string {
 //
 // A world then answers in this order: the request body is captured for the journal; the
 // world's latency is slept (a client that leaves meanwhile gets no answer); the world's
-// Rocket.Chat API handler answers; the journal records the exchange with its raw bodies
-// (redacted only when GET /_mock/requests reads them).
+// Rocket.Chat API handler answers; the journal records the exchange, its bodies and query
+// redacted (redact.go) before they are stored.
 // Every request ends with one log line: method, path, status, duration and sandbox.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -248,7 +250,8 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 		Query:      r.URL.RawQuery,
 		Status:     rec.statusCode(),
 		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
-	}, rawBodies{request: reqBody, requestCut: reqCut, response: rec.body.Bytes(), responseCut: rec.cut})
+	}, rawBodies{request: reqBody, requestCut: reqCut, requestType: r.Header.Get("Content-Type"),
+		response: rec.body.Bytes(), responseCut: rec.cut})
 }
 
 // statusClientClosed is logged for a request whose client left before the world answered

@@ -23,17 +23,18 @@ const DefaultJournalSize = 1000
 const MaxLatency = 10 * time.Second
 
 type config struct {
-	fixtures     *fixtures.Set
-	strict       bool
-	emulate      string
-	controlToken string
-	logger       *slog.Logger
-	journalSize  int
-	latency      time.Duration
-	siteURL      string
-	stateFile    string // WithStateFile (persist.go)
-	allowedHosts []string
-	bcryptCost   int
+	fixtures      *fixtures.Set
+	strict        bool
+	emulate       string
+	controlToken  string
+	logger        *slog.Logger
+	journalSize   int
+	journalBudget int64
+	latency       time.Duration
+	siteURL       string
+	stateFile     string // WithStateFile (persist.go)
+	allowedHosts  []string
+	bcryptCost    int
 }
 
 // WithFixtures makes f the fixtures of the default world and of every sandbox opened with
@@ -147,6 +148,19 @@ func WithJournalSize(n int) Option {
 			return fmt.Errorf("journal size: %d is not positive", n)
 		}
 		c.journalSize = n
+		return nil
+	}
+}
+
+// WithJournalBudget sets the bytes all journals of the server hold together (entries with
+// their bodies, DefaultJournalBudget by default): beyond it the oldest entries go first,
+// whatever their world, and count as dropped in their world's journal.
+func WithJournalBudget(bytes int64) Option {
+	return func(c *config) error {
+		if bytes < 1 {
+			return fmt.Errorf("journal budget: %d bytes is not positive", bytes)
+		}
+		c.journalBudget = bytes
 		return nil
 	}
 }

@@ -109,6 +109,7 @@ type options struct {
 	allowedHosts       []string
 	bcryptCost         int
 	journalSize        int
+	journalBudget      byteSize
 	latency            time.Duration
 	siteURL            string
 	stateFile          string
@@ -159,6 +160,8 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	allowedHosts := fs.String("allowed-hosts", "", "comma-separated `HOSTS` that requests to /_mock/ may name in their Host header besides localhost, *.localhost, 127.0.0.0/8 and [::1] (e.g. rcmock.ci.svc; .example.com allows a domain and its subdomains)")
 	fs.IntVar(&o.bcryptCost, "bcrypt-cost", world.DefaultBcryptCost, fmt.Sprintf("bcrypt `COST` of stored passwords, %d to %d: a login takes about 1.3 ms at 4 and doubles with each step (Rocket.Chat uses 10, ~70 ms)", world.DefaultBcryptCost, world.MaxBcryptCost))
 	fs.IntVar(&o.journalSize, "journal-size", mockserver.DefaultJournalSize, "requests kept per world in the journal (GET /_mock/requests)")
+	o.journalBudget = mockserver.DefaultJournalBudget
+	fs.Var(&o.journalBudget, "journal-budget", "`SIZE` all journals hold together (e.g. 64MiB, 512KiB, or bytes); beyond it the oldest entries of any world go first")
 	fs.DurationVar(&o.latency, "latency", 0, "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
 	fs.StringVar(&o.siteURL, "site-url", "", "Site_Url: the base `URL` of invite links (default http://localhost:3000)")
 	fs.StringVar(&o.stateFile, "state-file", "", "keep every world (default and sandboxes) in this bbolt `FILE`, created when missing, and restore them from it at start (default: in memory only)")
@@ -293,6 +296,7 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		mockserver.WithStrict(o.strict),
 		mockserver.WithLogger(logger),
 		mockserver.WithJournalSize(o.journalSize),
+		mockserver.WithJournalBudget(int64(o.journalBudget)),
 		mockserver.WithLatency(o.latency),
 		mockserver.WithControlToken(o.controlToken),
 		mockserver.WithAllowedHosts(o.allowedHosts...),
@@ -308,6 +312,35 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		opts = append(opts, mockserver.WithStateFile(o.stateFile))
 	}
 	return opts
+}
+
+// byteSize is a flag holding a number of bytes, written as a number with an optional binary
+// unit: 1048576, 512KiB, 64MiB, 1GiB (also KB/MB/GB, K/M/G, read as the binary units).
+type byteSize int64
+
+func (b *byteSize) String() string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if int64(*b) >= u.size && int64(*b)%u.size == 0 {
+			return strconv.FormatInt(int64(*b)/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	mult := map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+		"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || mult == 0 || n <= 0 || n > (1<<62)/mult {
+		return fmt.Errorf("want a positive size such as 64MiB, 512KiB or a number of bytes")
+	}
+	*b = byteSize(n * mult)
+	return nil
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {

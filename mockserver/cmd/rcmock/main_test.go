@@ -34,7 +34,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		t.Fatalf("--help exits %d (%v)", code, err)
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
-		"-journal-size", "-allowed-hosts", "-bcrypt-cost", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-journal-budget", "-allowed-hosts", "-bcrypt-cost", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -64,6 +64,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad version", []string{"--emulate", "7.0.0"}, nil, "7.0.0"},
 		{"bad journal size", []string{"--journal-size", "0"}, nil, "journal size"},
 		{"bad bcrypt cost", []string{"--bcrypt-cost", "31"}, nil, "bcrypt cost"},
+		{"bad journal budget", []string{"--journal-budget", "lots"}, nil, "journal-budget"},
+		{"zero journal budget", []string{"--journal-budget", "0"}, nil, "journal-budget"},
 		{"bad latency", []string{"--latency", "1h"}, nil, "latency"},
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
@@ -441,5 +443,17 @@ func TestExposureWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestJournalBudgetFlag(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "512KiB": 512 << 10, "64MiB": 64 << 20, "2G": 2 << 30, "3mb": 3 << 20} {
+		o, err := parseFlags([]string{"--journal-budget", in}, noEnv, io.Discard)
+		if err != nil || int64(o.journalBudget) != want {
+			t.Errorf("--journal-budget %s: %d, %v; want %d", in, o.journalBudget, err, want)
+		}
+	}
+	if o, _ := parseFlags(nil, noEnv, io.Discard); o.journalBudget.String() != "64MiB" {
+		t.Errorf("default %s, want 64MiB", o.journalBudget.String())
 	}
 }
