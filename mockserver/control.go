@@ -236,7 +236,7 @@ func (s *Server) reset(c *controlCall) answer {
 	}
 	c.sb.journal.clear()
 	releaseLargeHeap()
-	return s.saved(c.r, ok(success))
+	return s.saved(c.r, c.sb.saved.Load(), ok(success))
 }
 
 // largeHeap is the live heap above which a reset hands memory back to the OS: resetting a
@@ -406,11 +406,14 @@ func (s *Server) createSandbox(c *controlCall) answer {
 	}
 	s.sandboxes[sb.id] = sb
 	err = s.storeSandbox(sb, req.Fixtures)
+	if err != nil {
+		delete(s.sandboxes, sb.id)
+	}
 	s.mu.Unlock()
 	if err != nil {
-		return fail(http.StatusInternalServerError, "error-state-not-saved", "%v", err)
+		return fail(http.StatusInternalServerError, "error-state-not-saved", "state not saved: %v", err)
 	}
-	return s.saved(c.r, answer{status: http.StatusCreated, body: struct {
+	return s.saved(c.r, sb.saved.Load(), answer{status: http.StatusCreated, body: struct {
 		ID       string `json:"id"`
 		BasePath string `json:"basePath"`
 		Emulate  string `json:"emulate"`
@@ -446,15 +449,19 @@ func (s *Server) deleteSandbox(c *controlCall) answer {
 	delete(s.sandboxes, id)
 	if found {
 		sb.journal.clear() // its entries' bytes go back to the budget
-	}
-	if found {
-		s.forgetSandbox(id)
+		s.forgetSandbox(sb)
 	}
 	s.mu.Unlock()
 	if !found {
 		return answer{status: http.StatusNotFound, body: sandboxNotFound(id)}
 	}
-	return s.saved(c.r, ok(success))
+	a := s.saved(c.r, sb.saved.Load(), ok(success))
+	s.mu.Lock()
+	if s.deleting[id] == sb {
+		delete(s.deleting, id) // durable, or put back by the rollback
+	}
+	s.mu.Unlock()
+	return a
 }
 
 // settingsAnswer is the body of GET and PUT /_mock/settings.
@@ -491,9 +498,8 @@ func (s *Server) setSettings(c *controlCall) answer {
 			return versionError(err, *req.Emulate)
 		}
 	}
-	c.sb.latency.Store(int64(latency))
-	s.storeLatency(c.sb)
-	return s.saved(c.r, settingsOf(c.sb))
+	s.setLatency(c.sb, latency)
+	return s.saved(c.r, c.sb.saved.Load(), settingsOf(c.sb))
 }
 
 // parseLatency reads a latency setting; "" is 0s. bad reports an error answer in a.
@@ -568,7 +574,7 @@ func (s *Server) importState(c *controlCall) answer {
 		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
 	}
 	freeOSMemory()
-	return s.saved(c.r, ok(success))
+	return s.saved(c.r, c.sb.saved.Load(), ok(success))
 }
 
 var errMoreThanOneDocument = errors.New("more than one JSON document")

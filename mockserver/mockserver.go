@@ -53,8 +53,9 @@ type Server struct {
 	tokenFailures *throttle      // wrong control tokens per client address (checkAccess)
 	mockPlane     http.Handler   // every /_mock/ path: the control API behind the access gate (guard)
 
-	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
+	mu        sync.RWMutex // guards sandboxes and deleting; never held while a request is served
 	sandboxes map[string]*sandbox
+	deleting  map[string]*sandbox // deleted, until the deletion is on disk (persist.go)
 }
 
 // sandbox is one world with what serves it. The default world is a sandbox with an empty id.
@@ -64,8 +65,8 @@ type sandbox struct {
 	world     *world.World
 	api       http.Handler
 	journal   *journal
-	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
-	saved     *statefile.Log // its record in the state file, or nil
+	latency   atomic.Int64                  // time.Duration slept before each Rocket.Chat API answer
+	saved     atomic.Pointer[statefile.Log] // its record in the state file, or nil
 }
 
 // New builds a Server. The default world starts from the fixtures (fixtures.Default() unless
@@ -94,6 +95,7 @@ func New(opts ...Option) (*Server, error) {
 		log:       cfg.logger,
 		control:   spec.Control(),
 		sandboxes: map[string]*sandbox{},
+		deleting:  map[string]*sandbox{},
 
 		tokenFailures: newThrottle(),
 		journals:      newJournalBudget(cfg.journalBudget),

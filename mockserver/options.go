@@ -35,6 +35,7 @@ type config struct {
 	stateFile     string // WithStateFile (persist.go)
 	allowedHosts  []string
 	bcryptCost    int
+	stateFault    func() error // fails state-file commits: a test seam (statefile.WithWriteFault)
 }
 
 // WithFixtures makes f the fixtures of the default world and of every sandbox opened with

@@ -156,7 +156,7 @@ func TestCorruptStateFileFailsNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := mockserver.New(mockserver.WithStateFile(path))
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "corrupt") {
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not a state file") {
 		t.Errorf("New on a corrupt state file = %v, want an error naming the file", err)
 	}
 	if _, err := mockserver.New(mockserver.WithStateFile("")); err == nil {

@@ -76,7 +76,9 @@ func (c *call) decode(dst any) { _ = json.Unmarshal(c.params, dst) }
 //  5. The operation's rule runs in the world; a *world.Error is rendered into Rocket.Chat's
 //     envelope (render.go), in one place. With a recorder (a state file) the answer waits
 //     until every change the world made so far, the operation's own included, is durable
-//     (world.Sync); when it cannot be, 500 error-state-not-saved.
+//     (world.Sync). When a commit failed, the world is put back as the file holds it and the
+//     operation runs once more on that state (reads answer as usual); when its change still
+//     cannot be made durable, 500 error-state-not-saved.
 //  6. The answer is validated against the contract: in Strict mode a violation answers 500
 //     error-contract-violation; otherwise it is logged and the answer sent as it is.
 //
@@ -132,9 +134,19 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		h.log.Error("operation without handler", "operation", route.OperationID)
 		return reply{status: http.StatusNotImplemented, body: errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
+	epoch := h.world.Epoch()
 	v, err := op(h.world, c)
-	if serr := h.world.Sync(r.Context()); serr != nil {
-		return reply{status: http.StatusInternalServerError, body: errorBody("state not saved: "+serr.Error(), "error-state-not-saved")}
+	serr := h.world.SyncSince(r.Context(), epoch)
+	if errors.Is(serr, world.ErrRolledBack) {
+		// The world was put back as the state file holds it: what the operation saw or did is
+		// undone, so it runs once more, on that state. A read answers then; a write whose
+		// change still cannot be saved answers 500.
+		epoch = h.world.Epoch()
+		v, err = op(h.world, c)
+		serr = h.world.SyncSince(r.Context(), epoch)
+	}
+	if serr != nil {
+		return h.checked(r, reply{status: http.StatusInternalServerError, body: errorBody("state not saved: "+serr.Error(), "error-state-not-saved")})
 	}
 	if list, ok := v.(largeArray); ok && err == nil {
 		return h.renderLarge(r, list)

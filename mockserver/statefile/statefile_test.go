@@ -325,7 +325,7 @@ func TestBadFilesFailWithAClearError(t *testing.T) {
 		return tx.Bucket([]byte("worlds")).Bucket([]byte("w:")).Bucket([]byte("invites")).Put([]byte("PrjXok"), []byte("\x00\x00\x00\x00\x00\x00\x00\x01{not json"))
 	})
 	for _, c := range []struct{ path, want string }{
-		{garbage, "not a state file, or corrupt"},
+		{garbage, "not a state file (not a bbolt database)"},
 		{foreign, "not an rcmock state file"},
 	} {
 		if _, err := statefile.Open(c.path); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {

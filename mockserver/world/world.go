@@ -57,6 +57,7 @@ type World struct {
 
 	recorder  Recorder // nil: changes are not recorded (record.go)
 	seq       uint64   // the Seq of the last recorded Changeset
+	epoch     uint64   // rollbacks so far (record.go)
 	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
 	versioned bool     // the version changed since the last unlock
 }
@@ -165,23 +166,24 @@ func (w *World) Export() State {
 // shares no slices or pointers with s. The version is set when s.Version is not empty. A
 // password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
 // bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
-func (w *World) Import(s State) error {
-	return w.ImportSnapshot(Snapshot{Version: s.Version,
+func (w *World) Import(s State) error { return w.ImportSnapshot(snapshotOf(s)) }
+
+// snapshotOf is a Snapshot of copies of s's documents.
+func snapshotOf(s State) Snapshot {
+	return Snapshot{Version: s.Version,
 		Users:         copiesOf(s.Users, func(u *User) User { return *u.clone() }),
 		Rooms:         copiesOf(s.Rooms, func(r *Room) Room { return *r.clone() }),
 		Subscriptions: copiesOf(s.Subscriptions, func(sub *Subscription) Subscription { return *sub.clone() }),
 		Invites:       copiesOf(s.Invites, (*Invite).copy),
-	})
+	}
 }
 
 // ImportSnapshot is Import without the copies: the documents of s become the world's, so
 // that a state decoded document by document (PUT /_mock/state) is held once. The caller must
 // not use s afterwards. Nil collections are empty.
 func (w *World) ImportSnapshot(s Snapshot) error {
-	if s.Version != "" {
-		if p, ok := parseVersion(s.Version); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
-			return ErrInvalidVersion(s.Version)
-		}
+	if err := checkStateVersion(s.Version); err != nil {
+		return err
 	}
 	c := newStore()
 	if err := c.adopt(s, w.passwords); err != nil {
@@ -193,6 +195,17 @@ func (w *World) ImportSnapshot(s Snapshot) error {
 	w.replaced = true
 	if s.Version != "" {
 		w.version, w.versioned = s.Version, true
+	}
+	return nil
+}
+
+// checkStateVersion refuses a state's version the mock cannot emulate; "" keeps the world's.
+func checkStateVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	if p, ok := parseVersion(v); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
+		return ErrInvalidVersion(v)
 	}
 	return nil
 }
