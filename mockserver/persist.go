@@ -100,9 +100,17 @@ func (s *Server) restore(w statefile.Saved) error {
 	if !w.Settings.CreatedAt.IsZero() {
 		sb.createdAt = w.Settings.CreatedAt
 	}
-	log := s.store.Resume(w)
-	sb.saved.Store(log)
-	sb.world.Record(log)
+	if world.HasLegacyPasswords(w.State) {
+		// A file from before passwords were bcrypt hashes: the world is written back, so that
+		// no replayable digest stays on disk.
+		if err := s.storeWorld(sb, w.Settings); err != nil {
+			return err
+		}
+	} else {
+		log := s.store.Resume(w)
+		sb.saved.Store(log)
+		sb.world.Record(log)
+	}
 	if w.ID != "" {
 		s.sandboxes[w.ID] = sb
 	}

@@ -128,6 +128,18 @@ func isLegacyDigest(stored string) bool {
 	return err == nil
 }
 
+// HasLegacyPasswords reports whether s holds passwords as bare SHA-256 digests (a state from
+// before passwords were bcrypt hashes): Import hashes them, and whoever keeps s should write
+// the imported world back.
+func HasLegacyPasswords(s State) bool {
+	for _, u := range s.Users {
+		if isLegacyDigest(u.Password) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkStoredPassword refuses a stored password that is neither empty nor a bcrypt hash.
 func checkStoredPassword(stored string) error {
 	if stored == "" || isLegacyDigest(stored) {

@@ -50,6 +50,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("users:\n  - _id: a\n    username: a\n    colour: red\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	garbage := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -64,6 +68,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad version", []string{"--emulate", "7.0.0"}, nil, "7.0.0"},
 		{"bad journal size", []string{"--journal-size", "0"}, nil, "journal size"},
 		{"bad bcrypt cost", []string{"--bcrypt-cost", "31"}, nil, "bcrypt cost"},
+		{"a state file that is not one", []string{"--state-file", garbage}, nil, garbage + ": not a state file"},
 		{"bad journal budget", []string{"--journal-budget", "lots"}, nil, "journal-budget"},
 		{"zero journal budget", []string{"--journal-budget", "0"}, nil, "journal-budget"},
 		{"bad latency", []string{"--latency", "1h"}, nil, "latency"},
