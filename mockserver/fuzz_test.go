@@ -334,6 +334,13 @@ func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
 // startRcmock builds rcmock, starts it on a free loopback port and waits for its first answer.
 func startRcmock(t *testing.T, args ...string) string {
 	t.Helper()
+	addr, _ := startRcmockProcess(t, args...)
+	return addr
+}
+
+// startRcmockProcess is startRcmock that also returns the process.
+func startRcmockProcess(t *testing.T, args ...string) (string, *os.Process) {
+	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to build rcmock: %v", err)
@@ -360,9 +367,9 @@ func startRcmock(t *testing.T, args ...string) string {
 		if _, rest, ok := strings.Cut(sc.Text(), " addr="); ok && strings.Contains(sc.Text(), "msg=listening") {
 			addr, _, _ := strings.Cut(rest, " ")
 			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return addr
+			return addr, cmd.Process
 		}
 	}
 	t.Fatalf("rcmock exited without listening: %v", sc.Err())
-	return ""
+	return "", nil
 }

@@ -55,6 +55,7 @@ const gcPercent = 400
 
 func main() {
 	tuneGC(os.Getenv)
+	limitMemory = debug.SetMemoryLimit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
@@ -70,6 +71,27 @@ func tuneGC(getenv func(string) string) bool {
 		return false
 	}
 	debug.SetGCPercent(gcPercent)
+	return true
+}
+
+// memoryHeadroom is what the soft memory limit allows besides the journal budget: the worlds
+// (about 17 KiB per sandbox of the default fixtures), login tokens at their cap, requests in
+// flight (1 MiB bodies at most), large answers being written, and the runtime.
+const memoryHeadroom = 224 << 20
+
+// limitMemory sets the Go runtime's soft memory limit; main sets it to debug.SetMemoryLimit,
+// so that tests running run in-process keep their own.
+var limitMemory func(int64) int64
+
+// tuneMemory sets the soft memory limit to the journal budget plus memoryHeadroom unless
+// GOMEMLIMIT is set, and reports whether it did. With GOGC at 400 the heap may grow to five
+// times what it holds before a collection; the limit makes the collector work harder instead
+// once the process nears the budget, so that rcmock's memory has one bound whatever the load.
+func tuneMemory(getenv func(string) string, budget int64, set func(int64) int64) bool {
+	if getenv("GOMEMLIMIT") != "" || set == nil {
+		return false
+	}
+	set(budget + memoryHeadroom)
 	return true
 }
 
@@ -223,6 +245,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	tuneMemory(getenv, int64(o.journalBudget), limitMemory)
 	logs := newLogBuffer(stderr, logFlushInterval)
 	defer logs.Close() // runs last: every line, the final ones included, reaches stderr
 	logger := newLogger(o.logFormat, o.logLevel, logs)

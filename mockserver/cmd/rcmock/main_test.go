@@ -403,6 +403,17 @@ func TestTuneGC(t *testing.T) {
 	}
 }
 
+func TestTuneMemory(t *testing.T) {
+	var limit int64
+	set := func(n int64) int64 { limit = n; return 0 }
+	if tuneMemory(envOf(map[string]string{"GOMEMLIMIT": "1GiB"}), 64<<20, set) || limit != 0 {
+		t.Error("tuneMemory set a limit although GOMEMLIMIT is set")
+	}
+	if !tuneMemory(noEnv, 64<<20, set) || limit != 64<<20+memoryHeadroom {
+		t.Errorf("limit %d, want the budget plus %d", limit, memoryHeadroom)
+	}
+}
+
 func TestAllowedHostsFlag(t *testing.T) {
 	o, err := parseFlags([]string{"--allowed-hosts", "rcmock.ci.svc, .cluster.example,,"}, noEnv, io.Discard)
 	if err != nil {
