@@ -85,7 +85,7 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	passwords, err := world.NewPasswords(cfg.bcryptCost)
+	passwords, err := world.PasswordsAt(cfg.bcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}

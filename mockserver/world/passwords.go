@@ -55,12 +55,29 @@ func NewPasswords(cost int) (*Passwords, error) {
 	return &Passwords{cost: cost, fixtures: map[fixturePassword]string{}}, nil
 }
 
-// defaultPasswords serves worlds built without Options.Passwords, so that they too share
-// their fixture hashes.
-var defaultPasswords = sync.OnceValue(func() *Passwords {
-	p, _ := NewPasswords(DefaultBcryptCost) // the default cost is in range
+// sharedPasswords holds one Passwords per cost for the whole process (PasswordsAt).
+var sharedPasswords sync.Map // int → *Passwords
+
+// PasswordsAt returns the process's Passwords for cost, made on first use: servers and worlds
+// with the same cost share the fixture users' hashes, so that a process building many servers
+// (tests, fuzzing) hashes each fixture password once.
+func PasswordsAt(cost int) (*Passwords, error) {
+	if p, ok := sharedPasswords.Load(cost); ok {
+		return p.(*Passwords), nil
+	}
+	p, err := NewPasswords(cost)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := sharedPasswords.LoadOrStore(cost, p)
+	return actual.(*Passwords), nil
+}
+
+// defaultPasswords serves worlds built without Options.Passwords.
+func defaultPasswords() *Passwords {
+	p, _ := PasswordsAt(DefaultBcryptCost) // the default cost is in range
 	return p
-})
+}
 
 // Cost returns the bcrypt cost new hashes get.
 func (p *Passwords) Cost() int { return p.cost }
