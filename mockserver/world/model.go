@@ -55,9 +55,10 @@ type LoginToken struct {
 	Type        string `json:"type,omitempty"`
 }
 
-// personalAccessToken is the Type of Rocket.Chat's personal access tokens
-// (generatePersonalAccessTokenOfUser stores them among the login tokens, with createdAt
-// instead of when, so Meteor's expiry, which compares when, never removes them) [likely].
+// personalAccessToken is the Type of Rocket.Chat's personal access tokens: the
+// personalAccessTokens:generateToken method stores them among the login tokens with createdAt
+// instead of when (core-typings IPersonalAccessToken), so Meteor's expiry, which compares
+// when, never removes them [confirmed].
 const personalAccessToken = "personalAccessToken"
 
 // session reports whether t is a login session: it expires and counts towards MaxLoginTokens.

@@ -150,7 +150,9 @@ Flags:
 const usageTail = `
 Environment:
   PORT                  when --addr is not given, listen on 127.0.0.1:$PORT
-  RCMOCK_CONTROL_TOKEN  the control token, when --control-token is not given
+  RCMOCK_CONTROL_TOKEN  the control token, when --control-token is not given (which every
+                        local user can read in the process list)
+  GOMEMLIMIT            Go's soft memory limit (default: --journal-budget plus 224MiB)
   ADMIN_USERNAME, ADMIN_PASS, ADMIN_EMAIL, ADMIN_NAME
                         as in the Rocket.Chat image: when ADMIN_PASS is set, that admin is
                         added to the fixtures (or the user with that username becomes it)
@@ -162,9 +164,14 @@ Routes:
                              sandboxes, settings, state, requests
   /livez                     health check
 
+/_mock/ answers requests sent to localhost, *.localhost, 127.0.0.0/8, [::1] or an
+--allowed-hosts name, never to other sites' pages, and without a control token only loopback
+clients.
+
 Exit status: 0 after a clean shutdown (SIGINT, SIGTERM), 1 when serving fails,
 2 for bad flags or a bad fixtures file (reported as file:line: problem) or a state file
-that cannot be read (corrupt, not a state file, or in use by another rcmock).
+that cannot be opened (corrupt, not a state file, permission denied, or in use by another
+rcmock).
 `
 
 // parseFlags reads args and the environment into options.
