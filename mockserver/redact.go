@@ -182,7 +182,7 @@ func journalBody(b []byte, cut bool, contentType, path string) json.RawMessage {
 // compactJSON returns the JSON document b without insignificant white space: b itself when it
 // has none (the caller copies what it keeps). It reports false when b is not one document.
 func compactJSON(b []byte) (json.RawMessage, bool) {
-	if bytes.IndexAny(b, " \t\r\n") < 0 {
+	if !bytes.ContainsAny(b, " \t\r\n") {
 		return b, json.Valid(b)
 	}
 	var out bytes.Buffer

@@ -87,17 +87,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func usesOf(t *testing.T, st world.State, id string) int {
-	t.Helper()
-	for _, inv := range st.Invites {
-		if inv.ID == id {
-			return inv.Uses
-		}
-	}
-	t.Fatalf("no invite %s", id)
-	return 0
-}
-
 // TestAFailedCommitIsUndoneAndTheNextOneIsTried pins the disk-full failure: after the first
 // failed write every request answered 500 until restart, and the failed change stayed in memory
 // but not on disk. Now the change is undone in memory (memory equals the file), the waiter is
@@ -114,7 +103,7 @@ func TestAFailedCommitIsUndoneAndTheNextOneIsTried(t *testing.T) {
 	if !errors.Is(err, world.ErrRolledBack) || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Sync on a full disk = %v, want an error naming the file and the disk full, wrapping world.ErrRolledBack", err)
 	}
-	if uses := usesOf(t, w.Export(), "PrjXok"); uses != 0 {
+	if uses := inviteUses(t, w.Export(), "PrjXok"); uses != 0 {
 		t.Errorf("after the failed commit the invite has %d uses in memory, want the file's 0", uses)
 	}
 	epoch := w.Epoch()
@@ -142,7 +131,7 @@ func TestAFailedCommitIsUndoneAndTheNextOneIsTried(t *testing.T) {
 	}
 	got := reread(t, s.Store)
 	sameState(t, got[""].State, w.Export())
-	if uses := usesOf(t, got[""].State, "PrjXok"); uses != 1 {
+	if uses := inviteUses(t, got[""].State, "PrjXok"); uses != 1 {
 		t.Errorf("the file holds %d uses, want 1", uses)
 	}
 }
@@ -196,7 +185,7 @@ func TestChangesQueuedBehindAFailedCommitAreUndoneToo(t *testing.T) {
 	got := reread(t, f.Store)
 	sameState(t, got["a"].State, a.Export())
 	sameState(t, got["b"].State, b.Export())
-	if usesOf(t, got["a"].State, "PrjXok") != 0 || usesOf(t, got["b"].State, "PrjXok") != 1 {
+	if inviteUses(t, got["a"].State, "PrjXok") != 0 || inviteUses(t, got["b"].State, "PrjXok") != 1 {
 		t.Error("the file holds a's undone change, or lacks b's")
 	}
 }

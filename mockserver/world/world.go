@@ -358,9 +358,6 @@ func (t *table[T]) rank(id string) int {
 	return -1
 }
 
-// len is the number of documents.
-func (t *table[T]) len() int { return len(t.slot) }
-
 // ids returns the documents' ids in insertion order.
 func (t *table[T]) ids() []string {
 	out := make([]string, len(t.docs))
