@@ -89,6 +89,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
+	passwords.Prepare(cfg.fixtures)
 	s := &Server{
 		passwords: passwords,
 		cfg:       cfg,

@@ -3,11 +3,14 @@ package world
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rcinvite/rcinvite/fixtures"
 )
 
 func userOf(t *testing.T, st State, id string) User {
@@ -190,5 +193,29 @@ func TestLoginTokensPerUserAreBounded(t *testing.T) {
 	state, _ := json.Marshal(w.Export())
 	if strings.Contains(string(state), sessions[len(sessions)-1].AuthToken) {
 		t.Error("the state holds a token in clear")
+	}
+}
+
+func TestPrepareHashesEachFixturePasswordOnce(t *testing.T) {
+	p, err := NewPasswords(DefaultBcryptCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx := &fixtures.Set{}
+	for i := range 20 {
+		fx.Users = append(fx.Users, fixtures.User{ID: fmt.Sprintf("u%d", i), Username: fmt.Sprintf("u%d", i), Password: "pw"})
+	}
+	fx.Users = append(fx.Users, fixtures.User{ID: "nopass", Username: "nopass"})
+	p.Prepare(fx)
+	if len(p.fixtures) != 20 {
+		t.Fatalf("%d hashes prepared, want 20 (one per user with a password)", len(p.fixtures))
+	}
+	before := p.fixtures[fixturePassword{"u3", "pw"}]
+	w, err := New(Options{Fixtures: fx, Passwords: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := userOf(t, w.Export(), "u3").Password; got != before {
+		t.Error("the world hashed u3's password again instead of using the prepared hash")
 	}
 }
