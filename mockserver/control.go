@@ -37,11 +37,13 @@ type controlError struct {
 }
 
 // answer is what a control operation returns: a status and a body to encode, or a large body
-// already built and checked against the contract (largeAnswer).
+// already built and checked against the contract (largeAnswer) with the slot it was built in
+// (release, once written).
 type answer struct {
-	status int
-	body   any
-	large  *largejson.Buffer
+	status  int
+	body    any
+	large   *largejson.Buffer
+	release func()
 }
 
 func ok(v any) answer { return answer{status: http.StatusOK, body: v} }
@@ -126,6 +128,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := s.runControl(r, route, r.URL.Query().Get("sandbox"))
+	if a.release != nil {
+		defer a.release()
+	}
 	s.writeControl(w, r, a)
 }
 
@@ -191,6 +196,10 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 
 // writeControl encodes a, checks it against the contract (step 7) and writes it.
 func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) {
+	if a.status == statusClientClosed {
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	if a.large != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
@@ -520,8 +529,12 @@ func parseLatency(v string) (d time.Duration, a answer, bad bool) {
 // exportState writes the world's state document by document (largeAnswer): a state of 100k
 // invites is 21 MB of JSON, which checking as one document took ten times over.
 func (s *Server) exportState(c *controlCall) answer {
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
 	snap := c.sb.world.Snapshot()
-	return s.largeAnswer(c.r, []largejson.Field{
+	return s.largeAnswer(c.r, release, []largejson.Field{
 		{Name: "version", Value: snap.Version},
 		{Name: "users", Items: largejson.Items(snap.Users.Drain())},
 		{Name: "rooms", Items: largejson.Items(snap.Rooms.Drain())},
@@ -533,16 +546,22 @@ func (s *Server) exportState(c *controlCall) answer {
 // largeAnswer builds a 200 answer object with large arrays, element by element, and checks it
 // against the contract as it goes (step 7): off the contract it is a 500
 // error-contract-violation in strict mode and a warning otherwise.
-func (s *Server) largeAnswer(r *http.Request, fields []largejson.Field) answer {
+// It is built in a slot taken with largejson.Acquire, which release gives back.
+func (s *Server) largeAnswer(r *http.Request, release func(), fields []largejson.Field) answer {
 	body, err := largejson.Answer{Validator: s.control, Request: r, Encode: encode, Fields: fields}.Build(s.cfg.strict)
 	if err != nil {
 		if s.cfg.strict {
+			release()
 			return fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: %v", err)
 		}
 		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
-	return answer{status: http.StatusOK, large: body}
+	return answer{status: http.StatusOK, large: body, release: release}
 }
+
+// clientGone is the answer to a request whose client left while it waited for a large-answer
+// slot: nobody reads it, so writeControl writes only nginx's 499 for the log.
+func clientGone() answer { return answer{status: statusClientClosed} }
 
 // importState decodes the body straight from the connection (at most controlBodyLimit bytes),
 // document by document (decodeState), and hands the documents to the world as they are
@@ -551,6 +570,11 @@ func (s *Server) largeAnswer(r *http.Request, fields []largejson.Field) answer {
 // back to the OS: this call is rare, and the process's resident size would otherwise stay at
 // its peak.
 func (s *Server) importState(c *controlCall) answer {
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
+	defer release()
 	src := &readErrors{r: c.r.Body}
 	body := bufio.NewReaderSize(src, 64<<10)
 	if a, bad := expectObject(body, src); bad {
@@ -641,8 +665,12 @@ func (s *Server) listRequests(c *controlCall) answer {
 	f := journalFilter{path: q.Get("path"), method: q.Get("method")}
 	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
 	f.limit, _ = strconv.Atoi(q.Get("limit"))
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
 	entries, total, dropped := c.sb.journal.list(f)
-	return s.largeAnswer(c.r, []largejson.Field{
+	return s.largeAnswer(c.r, release, []largejson.Field{
 		{Name: "requests", Items: entries},
 		{Name: "total", Value: total},
 		{Name: "dropped", Value: dropped},

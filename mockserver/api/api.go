@@ -91,6 +91,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	a := h.answer(w, r)
+	if a.release != nil {
+		defer a.release()
+	}
 	if a.large != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(a.status)
@@ -100,11 +103,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, a.status, a.body)
 }
 
-// reply is a status and JSON body to send: body, or for a large answer large.
+// reply is a status and JSON body to send: body, or for a large answer large, with the slot
+// it was built in (release, once written).
 type reply struct {
-	status int
-	body   []byte
-	large  *largejson.Buffer
+	status  int
+	body    []byte
+	large   *largejson.Buffer
+	release func()
 }
 
 // answer runs the pipeline and returns the reply to send.
@@ -134,6 +139,24 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request) reply {
 		h.log.Error("operation without handler", "operation", route.OperationID)
 		return reply{status: http.StatusNotImplemented, body: errorBody("operation not implemented: "+route.OperationID, "error-not-implemented")}
 	}
+	var release func()
+	if largeOperations[route.OperationID] {
+		// At most largejson.MaxInFlight large answers are built at once, whatever their world.
+		if release, err = largejson.Acquire(r.Context()); err != nil {
+			// The client left while waiting: nobody reads this; the journal notes nginx's 499.
+			return reply{status: 499, body: errorBody("client went away", "error-client-gone")}
+		}
+	}
+	a := h.run(r, c, op)
+	a.release = release
+	return a
+}
+
+// largeOperations are the operations whose answers may be large (largeArray).
+var largeOperations = map[string]bool{"listInvites": true}
+
+// run performs steps 5 and 6 for operation op.
+func (h *Handler) run(r *http.Request, c *call, op operation) reply {
 	epoch := h.world.Epoch()
 	v, err := op(h.world, c)
 	serr := h.world.SyncSince(r.Context(), epoch)

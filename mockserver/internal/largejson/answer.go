@@ -5,9 +5,11 @@
 package largejson
 
 import (
+	"context"
 	"encoding/json"
 	"iter"
 	"net/http"
+	"sync"
 
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -164,5 +166,26 @@ func Items[T any](seq iter.Seq2[int, *T]) iter.Seq2[int, any] {
 				return
 			}
 		}
+	}
+}
+
+// MaxInFlight is how many large answers (and large state bodies) the process builds at once;
+// more wait their turn. Each takes about twice its size while it is built (up to 64 MB for a
+// 32 MB state), so that eight listInvites over 140k invites at once no longer take 8 GB —
+// nor, under a memory limit, starve the garbage collector until their clients time out.
+const MaxInFlight = 2
+
+var slots = make(chan struct{}, MaxInFlight)
+
+// Acquire waits until fewer than MaxInFlight large answers are being built and returns the
+// function that lets the next one go (call it once the answer is written), or ctx's error when
+// the client leaves first.
+func Acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case slots <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-slots }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }

@@ -2,6 +2,7 @@ package largejson
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"iter"
@@ -84,5 +85,34 @@ func TestBuildChecksTheObjectAroundItsArrays(t *testing.T) {
 	bad := map[string]any{"id": 0, "time": "x", "method": "GET", "path": "/", "query": "", "status": 200, "durationMs": 1}
 	if _, err := (Answer{Validator: spec.Control(), Request: req, Fields: fields(1, entry, bad)}).Build(true); err == nil || !strings.Contains(err.Error(), "requests.1.id") {
 		t.Errorf("an entry with id 0: %v, want a violation naming requests.1.id", err)
+	}
+}
+
+func TestAcquireLetsMaxInFlightBuildAtOnce(t *testing.T) {
+	var releases []func()
+	for range MaxInFlight {
+		release, err := Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		releases = append(releases, release)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Acquire(ctx); err == nil {
+		t.Fatalf("a %d-th large answer got a slot while %d were being built", MaxInFlight+1, MaxInFlight)
+	}
+	releases[0]()
+	releases[0]() // a second call gives back nothing more
+	release, err := Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	for _, r := range releases[1:] {
+		r()
+	}
+	if len(slots) != 0 {
+		t.Errorf("%d slots still taken after every release", len(slots))
 	}
 }
