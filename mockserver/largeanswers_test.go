@@ -133,6 +133,25 @@ func TestLargeAnswersStayWithinTwiceTheirSize(t *testing.T) {
 	resp.Body.Close()
 	body := state.Bytes()
 
+	t.Run("four listInvites at once", func(t *testing.T) {
+		// Eight at once took 8 GB: at most largejson.MaxInFlight (2) are built at a time.
+		var wg sync.WaitGroup
+		var size atomic.Int64
+		grown := heapPeak(func() {
+			for range 4 {
+				wg.Go(func() {
+					_, n := largeCall(t, http.MethodGet, ts.URL+"/api/v1/listInvites", nil, admin...)
+					size.Store(n)
+				})
+			}
+			wg.Wait()
+		})
+		ratio := float64(grown) / float64(size.Load())
+		t.Logf("4 listInvites at once with %d invites: heap grew by %.1f MB (%.2fx one answer)", n, float64(grown)/1e6, ratio)
+		if ratio > 4 {
+			t.Errorf("four listInvites at once grew the heap by %.2fx one answer, want at most 4x (two built at a time)", ratio)
+		}
+	})
 	for _, c := range []struct {
 		name         string
 		method, path string
