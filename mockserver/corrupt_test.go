@@ -14,19 +14,6 @@ import (
 	"github.com/rcinvite/rcinvite/mockserver"
 )
 
-// corruptionRounds is how many corrupt files TestCorruptStateFilesNeverPanic tries: 100, or
-// RCMOCK_CORRUPTION_ROUNDS for a longer hunt (make test keeps to the 100, a few seconds).
-func corruptionRounds(t *testing.T) int {
-	if v := os.Getenv("RCMOCK_CORRUPTION_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("RCMOCK_CORRUPTION_ROUNDS=%q: want a positive number", v)
-		}
-		return n
-	}
-	return 100
-}
-
 // pristineStateFile writes a state file worth corrupting: the default world changed, and a
 // sandbox of 600 invites, so that the file has branch pages, overflow-free leaves and inline
 // buckets.
@@ -94,7 +81,7 @@ func TestCorruptStateFilesNeverPanic(t *testing.T) {
 	seed := rand.Uint64()
 	rng := rand.New(rand.NewPCG(seed, 11))
 	started, refused := 0, 0
-	for round := range corruptionRounds(t) {
+	for round := range envCount(t, "RCMOCK_CORRUPTION_ROUNDS", 100) { // a few seconds; raise it for a longer hunt
 		bad, how := corrupt(raw, rng)
 		path := filepath.Join(dir, fmt.Sprintf("round%03d.db", round))
 		if err := os.WriteFile(path, bad, 0o600); err != nil {

@@ -24,17 +24,25 @@ import (
 // largeInvites is how many invites the large-answer tests hold: 100k, or 20k under the race
 // detector (which runs them ten times slower), or RCMOCK_LARGE_INVITES.
 func largeInvites(t *testing.T) int {
-	if v := os.Getenv("RCMOCK_LARGE_INVITES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 10 {
-			t.Fatalf("RCMOCK_LARGE_INVITES=%q: want a number of invites >= 10", v)
-		}
-		return n
-	}
 	if raceDetector {
-		return 20_000
+		return envCount(t, "RCMOCK_LARGE_INVITES", 20_000)
 	}
-	return 100_000
+	return envCount(t, "RCMOCK_LARGE_INVITES", 100_000)
+}
+
+// envCount is the positive number in the environment variable name, or def when it is unset:
+// the sizes of the long tests, which a longer hunt raises.
+func envCount(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
 }
 
 // heapPeak measures the growth of the heap while f runs: the largest reading of the heap's
