@@ -154,9 +154,10 @@ func newJournal(size int, budget *journalBudget) *journal {
 // Truncated is set from b. The oldest entry goes when the world holds maxSize, and the oldest
 // of any world while the budget is exceeded.
 func (j *journal) record(e JournalEntry, b rawBodies) {
-	e.Query = journalQuery(e.Query, e.Path)
-	e.RequestBody = journalBody(clip(b.request), b.requestCut, b.requestType, e.Path)
-	e.ResponseBody = journalBody(clip(b.response), b.responseCut, "application/json", e.Path)
+	login := loginLike(e.Path)
+	e.Query = journalQuery(e.Query, login)
+	e.RequestBody = journalBody(clip(b.request), b.requestCut, b.requestType, login)
+	e.ResponseBody = journalBody(clip(b.response), b.responseCut, "application/json", login)
 	e.Truncated = b.requestCut || b.responseCut
 	rec := &journalRecord{j: j, method: e.Method, path: e.Path, status: e.Status, doc: entryDoc(e)}
 	j.budget.mu.Lock()
