@@ -175,6 +175,13 @@ var _ = BeforeEach(func() {
 	specStart = lastExchange()
 })
 
+// A spec that moved the clock leaves it at real time for the next one.
+var _ = AfterEach(func(ctx SpecContext) {
+	if tgt != nil && tgt.Unavailable == "" {
+		Expect(tgt.RestoreClock(ctx)).To(Succeed())
+	}
+})
+
 // handover is what process 1 gives every suite process.
 type handover struct {
 	target.Descriptor

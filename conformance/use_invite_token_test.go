@@ -201,7 +201,9 @@ var _ = Describe("useInviteToken", func() {
 			inv, err := admin.FindOrCreateInvite(ctx, room.ID, 0, 0)
 			Expect(err).NotTo(HaveOccurred())
 
-			_, err = tgt.AdvanceClock(ctx, 400*24*time.Hour)
+			// Twice the longest invite lifetime (30 days), and within the 90 days after which
+			// login sessions expire (Accounts_LoginExpiration), the admin's included.
+			_, err = tgt.AdvanceClock(ctx, 60*24*time.Hour)
 			Expect(err).NotTo(HaveOccurred())
 
 			_, err = newUser(ctx).UseInviteToken(ctx, inv.ID)

@@ -40,6 +40,7 @@ var benchCalls = []apiCall{
 func (c apiCall) request() *http.Request {
 	r := httptest.NewRequest(http.MethodPost, c.path, strings.NewReader(c.body))
 	r.RemoteAddr = "127.0.0.1:40000"
+	r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 	r.Header.Set("Content-Type", "application/json")
 	if c.userID != "" {
 		r.Header.Set("X-User-Id", c.userID)

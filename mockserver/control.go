@@ -3,7 +3,6 @@ package mockserver
 import (
 	"bufio"
 	"bytes"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rcinvite/rcinvite/mockserver/internal/largejson"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -34,16 +34,20 @@ type controlError struct {
 	ErrorType string `json:"errorType"`
 }
 
-// answer is what a control operation returns: a status and a body to encode.
+// answer is what a control operation returns: a status and a body to encode, or a large body
+// already built and checked against the contract (largeAnswer) with the slot it was built in
+// (release, once written).
 type answer struct {
-	status int
-	body   any
+	status  int
+	body    any
+	large   *largejson.Buffer
+	release func()
 }
 
-func ok(v any) answer { return answer{http.StatusOK, v} }
+func ok(v any) answer { return answer{status: http.StatusOK, body: v} }
 
 func fail(status int, code, format string, args ...any) answer {
-	return answer{status, controlError{Error: fmt.Sprintf(format, args...), ErrorType: code}}
+	return answer{status: status, body: controlError{Error: fmt.Sprintf(format, args...), ErrorType: code}}
 }
 
 func invalidParams(format string, args ...any) answer {
@@ -112,12 +116,12 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 	return takes
 })
 
-// serveControl answers a /_mock/ request and returns the sandbox it concerned (its sandbox
-// query parameter, or the {id} of /_mock/sandboxes/{id}). Order:
+// serveControl answers a /_mock/ request that passed checkAccess, and returns the sandbox it
+// concerned (its sandbox query parameter, or the {id} of /_mock/sandboxes/{id}). Order:
 //
-//  1. Access: with a control token, "Authorization: Bearer <token>" is required (else 401
-//     error-control-unauthorized); without one, only loopback clients, judged by r.RemoteAddr
-//     alone, are served (else 403 error-control-forbidden).
+//  1. Access (checkAccess, the gate of every /_mock/ path): loopback or allowed Host, no
+//     cross-site request, then the control token when the server has one (401, or 429 after
+//     too many wrong ones) or else a loopback client (403).
 //  2. Route in spec/mock-control.yaml: unknown path 404 error-not-found, other method 405
 //     error-method-not-allowed.
 //  3. Body: operations without a request body in the contract (reset and every GET and DELETE)
@@ -132,10 +136,6 @@ var controlTakesBody = sync.OnceValue(func() map[string]bool {
 //     error-contract-violation in strict mode and a warning otherwise.
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 	sandboxID := r.URL.Query().Get("sandbox")
-	if a, denied := s.checkAccess(r); denied {
-		writeJSON(w, a.status, a.body)
-		return sandboxID
-	}
 	route, err := s.control.FindRoute(r)
 	switch {
 	case errors.Is(err, spec.ErrMethodNotAllowed):
@@ -148,6 +148,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) string {
 		return sandboxID
 	}
 	a := s.runControl(r, route, sandboxID)
+	if a.release != nil {
+		defer a.release()
+	}
 	s.writeControl(w, r, a)
 	if id := route.PathParams["id"]; id != "" { // PUT and DELETE /_mock/sandboxes/{id}
 		return id
@@ -208,7 +211,7 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 	if op.worldScoped {
 		sb, found := s.lookup(sandboxID)
 		if !found {
-			return answer{http.StatusNotFound, sandboxNotFound(sandboxID)}
+			return answer{status: http.StatusNotFound, body: sandboxNotFound(sandboxID)}
 		}
 		call.sb = sb
 	}
@@ -217,6 +220,16 @@ func (s *Server) runControl(r *http.Request, route *spec.Route, sandboxID string
 
 // writeControl encodes a, checks it against the contract (step 7) and writes it.
 func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) {
+	if a.status == statusClientClosed {
+		w.WriteHeader(statusClientClosed)
+		return
+	}
+	if a.large != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = a.large.WriteTo(w)
+		return
+	}
 	body, err := encode(a.body)
 	if err != nil {
 		a = fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: encode answer: %v", err)
@@ -234,22 +247,6 @@ func (s *Server) writeControl(w http.ResponseWriter, r *http.Request, a answer) 
 		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	writeBody(w, a.status, body)
-}
-
-// checkAccess applies the control API's access rule (step 1 of serveControl).
-func (s *Server) checkAccess(r *http.Request) (answer, bool) {
-	if tok := s.cfg.controlToken; tok != "" {
-		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(tok)) != 1 {
-			return fail(http.StatusUnauthorized, "error-control-unauthorized", "control API needs Authorization: Bearer <control token>"), true
-		}
-		return answer{}, false
-	}
-	if !isLoopback(r.RemoteAddr) {
-		return fail(http.StatusForbidden, "error-control-forbidden",
-			"control API only answers loopback clients (start rcmock with --control-token to open it)"), true
-	}
-	return answer{}, false
 }
 
 // isLoopback reports whether a RemoteAddr ("ip:port") is a loopback address. Forwarding
@@ -272,7 +269,7 @@ func (s *Server) reset(c *controlCall) answer {
 	}
 	c.sb.journal.clear()
 	releaseLargeHeap()
-	return s.saved(c.r, ok(success))
+	return s.saved(c.r, c.sb.saved.Load(), ok(success))
 }
 
 // largeHeap is the live heap above which a reset hands memory back to the OS: resetting a
@@ -479,12 +476,11 @@ func (s *Server) setSettings(c *controlCall) answer {
 			return versionError(err, *req.Emulate)
 		}
 	}
-	c.sb.latency.Store(int64(latency))
-	s.storeLatency(c.sb)
+	s.setLatency(c.sb, latency)
 	if err := c.sb.world.SetSettings(next); err != nil { // checked above
 		return settingsRefused(err)
 	}
-	return s.saved(c.r, settingsOf(c.sb))
+	return s.saved(c.r, c.sb.saved.Load(), settingsOf(c.sb))
 }
 
 // settingsRefused answers Rocket.Chat settings out of range with the world's reason.
@@ -511,24 +507,64 @@ func parseLatency(v string) (d time.Duration, a answer, bad bool) {
 	return d, answer{}, false
 }
 
+// exportState writes the world's state document by document (largeAnswer): a state of 100k
+// invites is 21 MB of JSON, which checking as one document took ten times over.
 func (s *Server) exportState(c *controlCall) answer {
-	return ok(c.sb.world.Export())
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
+	snap := c.sb.world.Snapshot()
+	return s.largeAnswer(c.r, release, []largejson.Field{
+		{Name: "version", Value: snap.Version},
+		{Name: "users", Items: largejson.Items(snap.Users.Drain())},
+		{Name: "rooms", Items: largejson.Items(snap.Rooms.Drain())},
+		{Name: "subscriptions", Items: largejson.Items(snap.Subscriptions.Drain())},
+		{Name: "invites", Items: largejson.Items(snap.Invites.Drain())},
+	})
 }
 
-// importState decodes the body straight from the connection (at most controlBodyLimit bytes)
-// rather than reading it whole first: a state of 100k invites is over 20 MB of JSON. After a
-// successful import the memory the decoding and the old world held is handed back to the OS:
-// this call is rare, and the process's resident size would otherwise stay at its peak.
+// largeAnswer builds a 200 answer object with large arrays, element by element, and checks it
+// against the contract as it goes (step 7): off the contract it is a 500
+// error-contract-violation in strict mode and a warning otherwise.
+// It is built in a slot taken with largejson.Acquire, which release gives back.
+func (s *Server) largeAnswer(r *http.Request, release func(), fields []largejson.Field) answer {
+	body, err := largejson.Answer{Validator: s.control, Request: r, Encode: encode, Fields: fields}.Build(s.cfg.strict)
+	if err != nil {
+		if s.cfg.strict {
+			release()
+			return fail(http.StatusInternalServerError, "error-contract-violation", "contract violation: %v", err)
+		}
+		s.log.Warn("control answer breaks spec/mock-control.yaml", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	return answer{status: http.StatusOK, large: body, release: release}
+}
+
+// clientGone is the answer to a request whose client left while it waited for a large-answer
+// slot: nobody reads it, so writeControl writes only nginx's 499 for the log.
+func clientGone() answer { return answer{status: statusClientClosed} }
+
+// importState decodes the body straight from the connection (at most controlBodyLimit bytes),
+// document by document (decodeState), and hands the documents to the world as they are
+// (ImportSnapshot): a state of 100k invites is over 20 MB of JSON, and the world then holds
+// it once. After a successful import the memory the decoding and the old world held is handed
+// back to the OS: this call is rare, and the process's resident size would otherwise stay at
+// its peak.
 func (s *Server) importState(c *controlCall) answer {
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
+	defer release()
 	src := &readErrors{r: c.r.Body}
 	body := bufio.NewReaderSize(src, 64<<10)
 	if a, bad := expectObject(body, src); bad {
 		return a
 	}
-	var st world.State
 	d := json.NewDecoder(body)
 	d.DisallowUnknownFields()
-	if err := d.Decode(&st); err != nil {
+	st, err := decodeState(d)
+	if err != nil {
 		return stateBodyError(err, src.err)
 	}
 	if _, err := d.Token(); err != io.EOF { // one document and nothing after it
@@ -537,13 +573,13 @@ func (s *Server) importState(c *controlCall) answer {
 		}
 		return stateBodyError(err, src.err)
 	}
-	err := c.sb.world.Import(st)
-	st = world.State{}
+	err = c.sb.world.ImportSnapshot(st)
+	st = world.Snapshot{}
 	if err != nil {
 		return fail(http.StatusBadRequest, "error-invalid-state", "%v", err)
 	}
 	freeOSMemory()
-	return s.saved(c.r, ok(success))
+	return s.saved(c.r, c.sb.saved.Load(), ok(success))
 }
 
 var errMoreThanOneDocument = errors.New("more than one JSON document")
@@ -611,13 +647,17 @@ func (s *Server) listRequests(c *controlCall) answer {
 	f.status, _ = strconv.Atoi(q.Get("status")) // validated as an integer by step 4
 	f.after, _ = strconv.ParseInt(q.Get("after"), 10, 64)
 	f.limit, _ = strconv.Atoi(q.Get("limit"))
+	release, err := largejson.Acquire(c.r.Context())
+	if err != nil {
+		return clientGone()
+	}
 	entries, total, dropped := c.sb.journal.list(f)
-	return ok(struct {
-		Requests []JournalEntry `json:"requests"`
-		Total    int64          `json:"total"`
-		Dropped  int64          `json:"dropped"`
-		Success  bool           `json:"success"`
-	}{entries, total, dropped, true})
+	return s.largeAnswer(c.r, release, []largejson.Field{
+		{Name: "requests", Items: entries},
+		{Name: "total", Value: total},
+		{Name: "dropped", Value: dropped},
+		{Name: "success", Value: true},
+	})
 }
 
 func (s *Server) clearRequests(c *controlCall) answer {

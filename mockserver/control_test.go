@@ -124,6 +124,7 @@ func TestControlAccess(t *testing.T) {
 			}
 			req := httptest.NewRequest(http.MethodGet, "/_mock/clock", nil)
 			req.RemoteAddr = c.remote
+			req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 			for i := 0; i+1 < len(c.header); i += 2 {
 				req.Header.Set(c.header[i], c.header[i+1])
 			}
@@ -670,6 +671,7 @@ func FuzzControl(f *testing.F) {
 		o := ops[int(op)%len(ops)]
 		req := httptest.NewRequest(o[0], o[1], strings.NewReader(body))
 		req.RemoteAddr = "127.0.0.1:1"
+		req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
@@ -690,6 +692,7 @@ func TestBodilessControlCallsIgnoreBodies(t *testing.T) {
 	serve := func(method, target string, body io.Reader, length int64) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, target, body)
 		r.RemoteAddr = "127.0.0.1:40000"
+		r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		r.ContentLength = length
 		if length < 0 {
 			r.TransferEncoding = []string{"chunked"}
@@ -791,6 +794,7 @@ func TestImportStateBodies(t *testing.T) {
 	serve := func(method string, body io.Reader, length int64) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/_mock/state", body)
 		r.RemoteAddr = "127.0.0.1:40000"
+		r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		r.ContentLength = length
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, r)

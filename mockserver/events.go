@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -146,31 +147,36 @@ func (s *Server) noteControl(r *http.Request, sandboxID string, status int) {
 
 // journalView is what a stream reads from a journal at once.
 type journalView struct {
-	entries []JournalEntry // up to n entries after the cursor, oldest first, as GET /_mock/requests shows them
-	oldest  int64          // the id of the oldest entry the ring holds; 0 when empty
-	total   int64          // the journal's total
-	gen     int64          // its clears so far
+	entries []journalItem // up to n entries after the cursor, oldest first, as GET /_mock/requests shows them
+	oldest  int64         // the id of the oldest entry the ring holds; 0 when empty
+	total   int64         // the journal's total
+	gen     int64         // its clears so far
 }
 
-// since reads up to n entries with ids above after. Records are copied under the lock and
+// journalItem is one entry for a stream: its id and its JSON.
+type journalItem struct {
+	id  int64
+	doc json.RawMessage
+}
+
+// since reads up to n entries with ids above after. Records are picked under the lock and
 // worded outside it, as list does.
 func (j *journal) since(after int64, n int) journalView {
 	var v journalView
-	var picked []journalRecord
-	j.mu.Lock()
-	for i := range j.ring {
-		rec := j.ring[(j.next+i)%len(j.ring)]
+	var picked []*journalRecord
+	j.budget.mu.Lock()
+	for i, rec := range j.ring[j.head:] {
 		if i == 0 {
-			v.oldest = rec.entry.ID
+			v.oldest = rec.id
 		}
-		if rec.entry.ID > after && len(picked) < n {
+		if rec.id > after && len(picked) < n {
 			picked = append(picked, rec)
 		}
 	}
 	v.total, v.gen = j.total, j.gen
-	j.mu.Unlock()
+	j.budget.mu.Unlock()
 	for _, rec := range picked {
-		v.entries = append(v.entries, rec.shown())
+		v.entries = append(v.entries, journalItem{rec.id, rec.entryJSON()})
 	}
 	return v
 }
@@ -180,10 +186,6 @@ func (j *journal) since(after int64, n int) journalView {
 // absent: only entries journaled from now on.
 func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) string {
 	sandboxID := r.URL.Query().Get("sandbox")
-	if a, denied := s.checkAccess(r); denied {
-		writeJSON(w, a.status, a.body)
-		return sandboxID
-	}
 	if r.Method != http.MethodGet {
 		a := fail(http.StatusMethodNotAllowed, "error-method-not-allowed", "%s is not allowed on %s", r.Method, r.URL.Path)
 		writeJSON(w, a.status, a.body)
@@ -289,8 +291,8 @@ func sendJournal(out *sse, j *journal, c cursor) (cursor, bool) {
 			out.event("dropped", "", map[string]int64{"missed": v.oldest - c.after - 1})
 		}
 		for _, e := range v.entries {
-			out.event("request", strconv.FormatInt(e.ID, 10), e)
-			c.after = e.ID
+			out.event("request", strconv.FormatInt(e.id, 10), e.doc)
+			c.after = e.id
 		}
 		if out.err != nil {
 			return c, false

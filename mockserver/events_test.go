@@ -161,7 +161,7 @@ func TestEventsAccess(t *testing.T) {
 		{"token in the query does not count", "127.0.0.1:1", "", http.StatusUnauthorized},
 	} {
 		r := httptest.NewRequest(http.MethodGet, "/_mock/events?token=s3cret", nil)
-		r.RemoteAddr = c.remote
+		r.RemoteAddr, r.Host = c.remote, "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 		if c.auth != "" {
 			r.Header.Set("Authorization", c.auth)
 		}
@@ -185,7 +185,7 @@ func TestEventsAccess(t *testing.T) {
 		{"a cursor that is no id", http.MethodGet, "/_mock/events?after=x", "127.0.0.1:1", http.StatusBadRequest},
 	} {
 		r := httptest.NewRequest(c.method, c.target, nil)
-		r.RemoteAddr = c.remote
+		r.RemoteAddr, r.Host = c.remote, "127.0.0.1:3000"
 		rec := httptest.NewRecorder()
 		open.ServeHTTP(rec, r)
 		if rec.Code != c.status {

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -46,6 +49,7 @@ type answerPath struct {
 	body      string
 	before    []answerPath // requests that set the world up; each must answer 2xx
 	first     []answerPath // then requests whose answers do not matter (a rate limiter's first call)
+	fullDisk  bool         // p itself is sent to a server whose state file can take no commit
 	checks    []string     // step checks the explanation must hold
 }
 
@@ -603,6 +607,9 @@ func TestEveryAnswerIsExplained(t *testing.T) {
 	}
 	contract := contractPaths(t)
 	for _, k := range contract {
+		if strings.HasSuffix(k, " 500 error-state-not-saved") {
+			continue // TestStateNotSavedIsExplained
+		}
 		if _, skip := unreachable[k]; !have[k] && !skip {
 			t.Errorf("contract answer %q has no answer path in answerPaths: add one (and make its rule record its checks)", k)
 		}
@@ -700,6 +707,7 @@ var states = map[string]func(*mockserver.Server) string{
 
 func loopback(r *http.Request) *http.Request {
 	r.RemoteAddr = "127.0.0.1:40000"
+	r.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 	return r
 }
 
@@ -741,12 +749,90 @@ func lastExplained(t *testing.T, srv *mockserver.Server) mockserver.JournalEntry
 	return j.Requests[0]
 }
 
+// readOnly are the operations whose rules write nothing: they never wait on a failed commit of
+// their own, and run again on the state put back after one of another request. They answer
+// 500 error-state-not-saved only when their world is put back twice while they run
+// (concurrent writes failing), which TestStateNotSavedIsExplained does not provoke.
+var readOnly = []string{"info", "me", "validateInviteToken", "listInvites", "sendInvitationEmail", "roomsBannedUsers",
+	"channelsMembers", "groupsMembers", "roomsInfo", "subscriptionsGetOne", "channelsRoles", "groupsRoles", "channelsInfo",
+	"groupsInfo", "usersInfo", "subscriptionsGet", "roomsGet"}
+
+// TestStateNotSavedIsExplained: every operation that writes, sent as one of its successful
+// answer paths that writes (some succeed without a change: a reused invite, a resumed login) to
+// a server whose state file cannot take a commit (a full disk), answers 500
+// error-state-not-saved, explained; the paths that write nothing, and the read-only
+// operations, answer as they would anyway.
+func TestStateNotSavedIsExplained(t *testing.T) {
+	success := map[string][]answerPath{}
+	for _, p := range allAnswerPaths() {
+		if p.status/100 == 2 {
+			success[p.op] = append(success[p.op], p)
+		}
+	}
+	for _, k := range contractPaths(t) {
+		op, ok := strings.CutSuffix(k, " 500 error-state-not-saved")
+		if !ok {
+			continue
+		}
+		t.Run(op, func(t *testing.T) {
+			if len(success[op]) == 0 {
+				t.Fatalf("%s has no successful answer path to send to a full disk", op)
+			}
+			saved := false
+			for _, p := range success[op] {
+				full := p
+				full.name, full.fullDisk = "full disk: "+p.name, true
+				if code := explainedAnswer(t, full).Code; code != http.StatusInternalServerError {
+					if code != p.status {
+						t.Errorf("%s on a full disk answered %d, want %d or 500", full.name, code, p.status)
+					}
+					continue // the path writes nothing
+				}
+				full.status, full.errorType, full.checks = 500, "error-state-not-saved", []string{"state.save"}
+				checkExplained(t, full)
+				saved = true
+			}
+			switch readOnlyOp := slices.Contains(readOnly, op); {
+			case saved && readOnlyOp:
+				t.Errorf("%s is listed in readOnly but one of its paths writes", op)
+			case !saved && !readOnlyOp:
+				t.Errorf("no answer path of %s writes: add one that does, or list it in readOnly if it never writes", op)
+			}
+		})
+	}
+}
+
+// explainedAnswer sends p, after its set-up requests, to a fresh server and returns the answer
+// (the server's journal explains it: lastExplained).
+func explainedAnswer(t *testing.T, p answerPath) *httptest.ResponseRecorder {
+	rec, _ := serveAnswerPath(t, p)
+	return rec
+}
+
 func checkExplained(t *testing.T, p answerPath) {
 	t.Helper()
-	srv, err := mockserver.New(mockserver.WithStrict(true), mockserver.WithFixtures(explainFixtures()))
+	rec, srv := serveAnswerPath(t, p)
+	checkAnswerExplained(t, p, rec, srv)
+}
+
+// serveAnswerPath sends p, after its set-up requests, to a fresh server.
+func serveAnswerPath(t *testing.T, p answerPath) (*httptest.ResponseRecorder, *mockserver.Server) {
+	t.Helper()
+	full := &atomic.Bool{}
+	opts := []mockserver.Option{mockserver.WithStrict(true), mockserver.WithFixtures(explainFixtures())}
+	if p.fullDisk {
+		opts = append(opts, mockserver.WithStateFile(filepath.Join(t.TempDir(), "state.db")), mockserver.WithStateFault(func() error {
+			if full.Load() {
+				return fmt.Errorf("write state file: %w", syscall.ENOSPC)
+			}
+			return nil
+		}))
+	}
+	srv, err := mockserver.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = srv.Close() })
 	for _, b := range p.before {
 		if rec := send(srv, b); rec.Code/100 != 2 {
 			t.Fatalf("before: %s %s answered %d %s", b.method, b.path, rec.Code, rec.Body)
@@ -755,7 +841,15 @@ func checkExplained(t *testing.T, p answerPath) {
 	for _, f := range p.first {
 		send(srv, f)
 	}
+	full.Store(p.fullDisk)
 	rec := send(srv, p)
+	full.Store(false)
+	return rec, srv
+}
+
+// checkAnswerExplained checks p's answer rec and srv's explanation of it.
+func checkAnswerExplained(t *testing.T, p answerPath, rec *httptest.ResponseRecorder, srv *mockserver.Server) {
+	t.Helper()
 	var answer struct {
 		ErrorType string `json:"errorType"`
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,8 +29,9 @@ const sandboxPlaceholder = "{sb}"
 // fuzzInput is one request the fuzzer builds.
 type fuzzInput struct {
 	method, target, contentType, userID, authToken, authorization string
-	declaredLength                                                int64 // -1: unknown (chunked); otherwise the Content-Length sent
-	remote                                                        bool  // from a non-loopback address
+	host, origin, secFetchSite                                    string // "" host: 127.0.0.1:3000
+	declaredLength                                                int64  // -1: unknown (chunked); otherwise the Content-Length sent
+	remote                                                        bool   // from a non-loopback address
 	body                                                          []byte
 }
 
@@ -71,6 +73,14 @@ var fuzzSeeds = []fuzzInput{
 	{method: "GET", target: "/_mock/state", remote: true},
 	{method: "GET", target: "/_mock/state", authorization: "Bearer x"},
 	{method: "GET", target: "/livez"},
+	{method: "GET", target: "/_mock/state", host: "evil.example:3000"},
+	{method: "PUT", target: "/_mock/state", host: "rebind.evil.example", contentType: "application/json", body: []byte(`{"users":[]}`)},
+	{method: "POST", target: "/_mock/reset", contentType: "text/plain", origin: "https://evil.example", secFetchSite: "cross-site"},
+	{method: "POST", target: "/_mock/sandboxes", contentType: "application/x-www-form-urlencoded", secFetchSite: "cross-site", body: []byte(`{}`)},
+	{method: "GET", target: "/_mock/clock", host: "localhost:3000", origin: "http://localhost:3000", secFetchSite: "same-origin"},
+	{method: "GET", target: "/_mock/clock", host: "[::1]:3000", origin: "null"},
+	{method: "GET", target: "/api/info", host: "evil.example", origin: "https://evil.example", secFetchSite: "cross-site"},
+	{method: "POST", target: "/api/v1/login", contentType: "application/x-www-form-urlencoded", body: []byte(`user=alice&p%61ssword=rocket.chat`)},
 	{method: "GET", target: "/%2e%2e/api/info"},
 	{method: "GET", target: "/_mock/worlds"},
 	{method: "GET", target: "/_mock/world?sandbox=" + sandboxPlaceholder + "&limit=0"},
@@ -83,11 +93,12 @@ var fuzzSeeds = []fuzzInput{
 
 func FuzzServer(f *testing.F) {
 	for _, s := range fuzzSeeds {
-		f.Add(s.method, s.target, s.contentType, s.userID, s.authToken, s.authorization, s.declaredLength, s.remote, s.body)
+		f.Add(s.method, s.target, s.contentType, s.userID, s.authToken, s.authorization, s.host, s.origin, s.secFetchSite,
+			s.declaredLength, s.remote, s.body)
 	}
-	f.Fuzz(func(t *testing.T, method, target, contentType, userID, authToken, authorization string,
+	f.Fuzz(func(t *testing.T, method, target, contentType, userID, authToken, authorization, host, origin, secFetchSite string,
 		declaredLength int64, remote bool, body []byte) {
-		in := fuzzInput{method, target, contentType, userID, authToken, authorization, declaredLength, remote, body}
+		in := fuzzInput{method, target, contentType, userID, authToken, authorization, host, origin, secFetchSite, declaredLength, remote, body}
 		srv, err := mockserver.New()
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +117,30 @@ func FuzzServer(f *testing.F) {
 		srv.ServeHTTP(rec, req)
 		checkAnswer(t, req, sandbox, rec.Code, rec.Header(), rec.Body.Bytes())
 		checkJournalExplains(t, srv, req, sandbox, rec.Code)
+		checkNoForeignPage(t, req, rec.Code)
 	})
+}
+
+// checkNoForeignPage: nothing under /_mock/ answers a request naming a host that is not a
+// loopback name (a DNS rebinding page) or sent by another site's page.
+func checkNoForeignPage(t *testing.T, req *http.Request, status int) {
+	t.Helper()
+	if !strings.HasPrefix(req.URL.Path, "/_mock/") {
+		return
+	}
+	host := req.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	ip := net.ParseIP(host)
+	loopbackName := host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ip.IsLoopback())
+	crossSite := strings.EqualFold(req.Header.Get("Sec-Fetch-Site"), "cross-site") ||
+		(req.Header.Get("Origin") != "" && !strings.EqualFold(strings.TrimSuffix(req.Header.Get("Origin"), "/"), "http://"+req.Host))
+	if (!loopbackName || crossSite) && status != http.StatusForbidden {
+		t.Fatalf("%s %s with Host %q, Origin %q, Sec-Fetch-Site %q answered %d, want 403",
+			req.Method, req.URL, req.Host, req.Header.Get("Origin"), req.Header.Get("Sec-Fetch-Site"), status)
+	}
 }
 
 // checkJournalExplains: every answer a world journaled carries an explanation that ends in it.
@@ -156,7 +190,7 @@ func (in fuzzInput) request() (*http.Request, bool) {
 	}
 	h := http.Header{}
 	for k, v := range map[string]string{"Content-Type": in.contentType, "X-User-Id": in.userID,
-		"X-Auth-Token": in.authToken, "Authorization": in.authorization} {
+		"X-Auth-Token": in.authToken, "Authorization": in.authorization, "Origin": in.origin, "Sec-Fetch-Site": in.secFetchSite} {
 		if v == "" {
 			continue
 		}
@@ -182,6 +216,12 @@ func (in fuzzInput) request() (*http.Request, bool) {
 	}
 	r := &http.Request{Method: in.method, URL: u, RequestURI: in.target, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Body: io.NopCloser(body), ContentLength: length, Host: "127.0.0.1:3000", RemoteAddr: "127.0.0.1:40000"}
+	if in.host != "" {
+		if !validHeaderValue(in.host) || strings.ContainsAny(in.host, " /?#@") {
+			return nil, false // net/http refuses such a Host
+		}
+		r.Host = in.host
+	}
 	if length < 0 {
 		r.TransferEncoding = []string{"chunked"}
 	}
@@ -246,7 +286,7 @@ func checkAnswer(t *testing.T, req *http.Request, sandbox string, status int, he
 		return
 	}
 	if _, err := v.FindRoute(req); errors.Is(err, spec.ErrNoRoute) || errors.Is(err, spec.ErrMethodNotAllowed) {
-		if v == spec.Control() && (status == http.StatusUnauthorized || status == http.StatusForbidden) {
+		if v == spec.Control() && (status == http.StatusUnauthorized || status == http.StatusForbidden || status == http.StatusTooManyRequests) {
 			checkAccessRefusal(t, req, status, body) // access is checked before the route
 			return
 		}
@@ -315,17 +355,20 @@ func checkErrorEnvelope(t *testing.T, req *http.Request, status int, body []byte
 	}
 }
 
-// checkAccessRefusal: the control API refuses a caller with 401 error-control-unauthorized or
-// 403 error-control-forbidden, whatever the path.
+// checkAccessRefusal: the access gate refuses a caller with 401 error-control-unauthorized,
+// 403 error-control-forbidden, error-host-not-allowed or error-cross-site-request, or 429
+// error-too-many-requests, whatever the path.
 func checkAccessRefusal(t *testing.T, req *http.Request, status int, body []byte) {
 	t.Helper()
 	var env struct {
 		Success   *bool  `json:"success"`
 		ErrorType string `json:"errorType"`
 	}
-	want := map[int]string{http.StatusUnauthorized: "error-control-unauthorized", http.StatusForbidden: "error-control-forbidden"}[status]
-	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || env.ErrorType != want {
-		t.Fatalf("%s %s answered %d %s, want errorType %s", req.Method, req.URL, status, body, want)
+	want := map[int][]string{http.StatusUnauthorized: {"error-control-unauthorized"},
+		http.StatusForbidden:       {"error-control-forbidden", "error-host-not-allowed", "error-cross-site-request"},
+		http.StatusTooManyRequests: {"error-too-many-requests"}}[status]
+	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success || !slices.Contains(want, env.ErrorType) {
+		t.Fatalf("%s %s answered %d %s, want errorType one of %v", req.Method, req.URL, status, body, want)
 	}
 }
 
@@ -412,6 +455,13 @@ func TestSlowClientIsCutOffByReadHeaderTimeout(t *testing.T) {
 // startRcmock builds rcmock, starts it on a free loopback port and waits for its first answer.
 func startRcmock(t *testing.T, args ...string) string {
 	t.Helper()
+	addr, _ := startRcmockProcess(t, args...)
+	return addr
+}
+
+// startRcmockProcess is startRcmock that also returns the process.
+func startRcmockProcess(t *testing.T, args ...string) (string, *os.Process) {
+	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to build rcmock: %v", err)
@@ -438,9 +488,9 @@ func startRcmock(t *testing.T, args ...string) string {
 		if _, rest, ok := strings.Cut(sc.Text(), " addr="); ok && strings.Contains(sc.Text(), "msg=listening") {
 			addr, _, _ := strings.Cut(rest, " ")
 			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return addr
+			return addr, cmd.Process
 		}
 	}
 	t.Fatalf("rcmock exited without listening: %v", sc.Err())
-	return ""
+	return "", nil
 }

@@ -52,10 +52,17 @@ type Server struct {
 	store   *statefile.Store // the state file (WithStateFile), or nil: in memory only
 	// emptyFixtures is the "empty" fixture set (the admins only), made once and shared.
 	emptyFixtures *fixtures.Set
+	// passwords hashes every world's passwords and keeps the fixture users' hashes, so that
+	// opening a sandbox runs no bcrypt.
+	passwords *world.Passwords
 
-	mu        sync.RWMutex // guards sandboxes only; never held while a request is served
+	journals      *journalBudget // the byte budget every world's journal shares
+	tokenFailures *throttle      // wrong control tokens per client address (checkAccess)
+
+	mu        sync.RWMutex // guards sandboxes and deleting; never held while a request is served
 	sandboxes map[string]*sandbox
-	streams   streams // the event streams of GET /_mock/events (events.go)
+	streams   streams             // the event streams of GET /_mock/events (events.go)
+	deleting  map[string]*sandbox // deleted, until the deletion is on disk (persist.go)
 }
 
 // sandbox is one world with what serves it. The default world is a sandbox with an empty id.
@@ -65,17 +72,17 @@ type sandbox struct {
 	world     *world.World
 	api       *api.Handler
 	journal   *journal
-	fixtures  string         // the fixture set it opened with: fixturesDefault or fixturesEmpty
-	latency   atomic.Int64   // time.Duration slept before each Rocket.Chat API answer
-	saved     *statefile.Log // its record in the state file, or nil
-	events    watchers       // event streams following its journal (events.go)
+	fixtures  string                        // the fixture set it opened with: fixturesDefault or fixturesEmpty
+	latency   atomic.Int64                  // time.Duration slept before each Rocket.Chat API answer
+	saved     atomic.Pointer[statefile.Log] // its record in the state file, or nil
+	events    watchers                      // event streams following its journal (events.go)
 }
 
 // New builds a Server. The default world starts from the fixtures (fixtures.Default() unless
 // WithFixtures), emulates Rocket.Chat 8.4.0 unless WithEmulate, and journals 1000 requests per
 // world unless WithJournalSize.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{journalSize: DefaultJournalSize, maxSandboxes: DefaultMaxSandboxes}
+	cfg := config{journalSize: DefaultJournalSize, maxSandboxes: DefaultMaxSandboxes, journalBudget: DefaultJournalBudget, bcryptCost: world.DefaultBcryptCost}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
 			return nil, fmt.Errorf("new mock server: %w", err)
@@ -87,12 +94,21 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
+	passwords, err := world.PasswordsAt(cfg.bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("new mock server: %w", err)
+	}
+	passwords.Prepare(cfg.fixtures)
 	s := &Server{
+		passwords:     passwords,
 		cfg:           cfg,
 		log:           cfg.logger,
 		control:       spec.Control(),
 		sandboxes:     map[string]*sandbox{},
+		deleting:      map[string]*sandbox{},
 		emptyFixtures: adminsOnly(cfg.fixtures),
+		tokenFailures: newThrottle(),
+		journals:      newJournalBudget(cfg.journalBudget),
 	}
 	main, err := s.newSandbox("", sandboxOptions{emulate: cfg.emulate, latency: cfg.latency, fixtures: fixturesDefault, settings: cfg.settings})
 	if err != nil {
@@ -108,7 +124,7 @@ func New(opts ...Option) (*Server, error) {
 // newSandbox builds a world with options o, its own clock, its API handler and its journal.
 // An empty o.emulate keeps the world's default version.
 func (s *Server) newSandbox(id string, o sandboxOptions) (*sandbox, error) {
-	w, err := world.New(world.Options{Fixtures: s.fixturesNamed(o.fixtures), Clock: world.NewClock(), SiteURL: s.cfg.siteURL})
+	w, err := world.New(world.Options{Fixtures: s.fixturesNamed(o.fixtures), Clock: world.NewClock(), SiteURL: s.cfg.siteURL, Passwords: s.passwords})
 	if err != nil {
 		return nil, fmt.Errorf("build world: %w", err)
 	}
@@ -122,7 +138,7 @@ func (s *Server) newSandbox(id string, o sandboxOptions) (*sandbox, error) {
 		createdAt: time.Now().UTC(),
 		world:     w,
 		api:       api.New(w, api.Options{Strict: s.cfg.strict, Logger: s.log}),
-		journal:   newJournal(s.cfg.journalSize),
+		journal:   newJournal(s.cfg.journalSize, s.journals),
 		fixtures:  o.fixtures,
 	}
 	sb.latency.Store(int64(o.latency))
@@ -150,9 +166,11 @@ func newSandboxID() string {
 
 // ServeHTTP answers a request, resolving it in this order:
 //
-//  1. /_mock/events streams a world's journal (events.go), /_mock/ui is the dashboard
-//     (dashboard.go), and the rest of /_mock/... goes to the control API (see serveControl
-//     for its own order); control calls that changed something are told to the streams.
+//  1. /_mock/... passes the access gate (checkAccess: loopback or allowed Host, same origin,
+//     control token or loopback client; the dashboard's page and assets need no token), then
+//     /_mock/events streams a world's journal (events.go), /_mock/ui is the dashboard
+//     (dashboard.go), and the rest goes to the control API (see serveControl for its own
+//     order); control calls that changed something are told to the streams.
 //  2. /api/... goes to the default world.
 //  3. /sandboxes/{id}/api/... goes to that sandbox's world with the /sandboxes/{id} prefix
 //     stripped; an unknown id answers 404 error-sandbox-not-found.
@@ -161,8 +179,8 @@ func newSandboxID() string {
 //
 // A world then answers in this order: the request body is captured for the journal; the
 // world's latency is slept (a client that leaves meanwhile gets no answer); the world's
-// Rocket.Chat API handler answers; the journal records the exchange with its raw bodies
-// (redacted only when GET /_mock/requests reads them).
+// Rocket.Chat API handler answers; the journal records the exchange, its bodies and query
+// redacted (redact.go) before they are stored.
 // Every request ends with one log line: method, path, status, duration and sandbox.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -189,15 +207,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) route(rec *recorder, r *http.Request, start time.Time) string {
 	path := r.URL.Path
 	switch {
-	case path == "/_mock/events":
-		return s.serveEvents(rec, r)
-	case path == "/_mock/ui" || strings.HasPrefix(path, "/_mock/ui/"):
-		s.serveDashboard(rec, r)
-		return ""
 	case strings.HasPrefix(path, "/_mock/"):
-		id := s.serveControl(rec, r)
-		s.noteControl(r, id, rec.statusCode())
-		return id
+		if a, denied := s.checkAccess(r); denied {
+			writeJSON(rec, a.status, a.body)
+			return r.URL.Query().Get("sandbox")
+		}
+		return s.serveMockPlane(rec, r)
 	case isAPIPath(path):
 		s.serveWorld(rec, r, s.main, start)
 		return ""
@@ -224,6 +239,26 @@ func (s *Server) route(rec *recorder, r *http.Request, start time.Time) string {
 		writeJSON(rec, http.StatusNotFound, notFound)
 		return ""
 	}
+}
+
+// serveMockPlane answers a /_mock/ request that passed the access gate: the event stream, the
+// dashboard, or the control API. It returns the sandbox the request concerned.
+func (s *Server) serveMockPlane(rec *recorder, r *http.Request) string {
+	switch path := r.URL.Path; {
+	case path == "/_mock/events":
+		return s.serveEvents(rec, r)
+	case isDashboardPath(path):
+		s.serveDashboard(rec, r)
+		return ""
+	}
+	id := s.serveControl(rec, r)
+	s.noteControl(r, id, rec.statusCode())
+	return id
+}
+
+// isDashboardPath reports whether path is the dashboard's page or one of its assets.
+func isDashboardPath(path string) bool {
+	return path == "/_mock/ui" || strings.HasPrefix(path, "/_mock/ui/")
 }
 
 // notFound is the answer to paths the mock does not serve. [inferred]
@@ -268,7 +303,8 @@ func (s *Server) serveWorld(rec *recorder, r *http.Request, sb *sandbox, start t
 		Status:     rec.statusCode(),
 		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
 		User:       tr.Caller(),
-	}, rawBodies{request: reqBody, requestCut: reqCut, response: rec.body.Bytes(), responseCut: rec.cut}, tr)
+	}, rawBodies{request: reqBody, requestCut: reqCut, requestType: r.Header.Get("Content-Type"),
+		response: rec.body.Bytes(), responseCut: rec.cut}, tr)
 	sb.events.publish()
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -21,18 +23,22 @@ const DefaultJournalSize = 1000
 const MaxLatency = 10 * time.Second
 
 type config struct {
-	fixtures     *fixtures.Set
-	strict       bool
-	emulate      string
-	controlToken string
-	logger       *slog.Logger
-	journalSize  int
-	latency      time.Duration
-	siteURL      string
-	stateFile    string // WithStateFile (persist.go)
-	maxSandboxes int
-	settings     world.Settings
-	unexplained  bool // record no explanations: only the benchmarks that price them set it (export_test.go)
+	fixtures      *fixtures.Set
+	strict        bool
+	emulate       string
+	controlToken  string
+	logger        *slog.Logger
+	journalSize   int
+	journalBudget int64
+	latency       time.Duration
+	siteURL       string
+	stateFile     string // WithStateFile (persist.go)
+	maxSandboxes  int
+	settings      world.Settings
+	unexplained   bool // record no explanations: only the benchmarks that price them set it (export_test.go)
+	allowedHosts  []string
+	bcryptCost    int
+	stateFault    func() error // fails state-file commits: a test seam (statefile.WithWriteFault)
 }
 
 // WithFixtures makes a copy of f the fixtures of the default world and of every sandbox
@@ -77,6 +83,56 @@ func WithControlToken(tok string) Option {
 	}
 }
 
+// WithAllowedHosts lets requests for /_mock/ name these hosts in their Host header besides the
+// loopback names (localhost, *.localhost, 127.0.0.0/8, [::1]), which are always allowed: the
+// names a container or cluster reaches the mock by (e.g. "rcmock.ci.svc"). A name starting
+// with "." allows that domain and its subdomains (".ci.svc"). Ports are not compared. Without
+// it a Host like "evil.example:3000" (DNS rebinding) is refused 403 error-host-not-allowed.
+func WithAllowedHosts(hosts ...string) Option {
+	return func(c *config) error {
+		for _, h := range hosts {
+			name, err := allowedHost(h)
+			if err != nil {
+				return fmt.Errorf("allowed hosts: %w", err)
+			}
+			c.allowedHosts = append(c.allowedHosts, name)
+		}
+		return nil
+	}
+}
+
+// allowedHost checks one WithAllowedHosts entry and returns it as hostAllowed compares it.
+func allowedHost(h string) (string, error) {
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+	bare := strings.TrimPrefix(name, ".")
+	switch {
+	case bare == "":
+		return "", fmt.Errorf("%q: empty host name", h)
+	case strings.ContainsAny(bare, "/:@*?#% \t") && !isIPv6(bare):
+		return "", fmt.Errorf("%q: want a host name or IP address without scheme, port, path or wildcard (\".example.com\" allows a domain and its subdomains)", h)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(name, "["), "]"), nil
+}
+
+// isIPv6 reports whether s is an IPv6 address, bracketed or not.
+func isIPv6(s string) bool {
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+	return err == nil && ip.Is6()
+}
+
+// WithBcryptCost sets the bcrypt cost passwords are hashed with (world.DefaultBcryptCost, 4,
+// unless set; Rocket.Chat uses 10). Each step doubles the time a login takes: 4 costs about
+// 1.3 ms, 10 about 70 ms. The fixture users' passwords are hashed once, when the server starts.
+func WithBcryptCost(cost int) Option {
+	return func(c *config) error {
+		if cost < world.DefaultBcryptCost || cost > world.MaxBcryptCost {
+			return fmt.Errorf("bcrypt cost: %d is not between %d and %d", cost, world.DefaultBcryptCost, world.MaxBcryptCost)
+		}
+		c.bcryptCost = cost
+		return nil
+	}
+}
+
 // WithLogger sends one line per request (method, path, status, duration, sandbox) and the
 // server's warnings to l. Without it the server logs nothing.
 func WithLogger(l *slog.Logger) Option {
@@ -108,6 +164,19 @@ func WithMaxSandboxes(n int) Option {
 			return fmt.Errorf("max sandboxes: %d is not positive", n)
 		}
 		c.maxSandboxes = n
+		return nil
+	}
+}
+
+// WithJournalBudget sets the bytes all journals of the server hold together (entries with
+// their bodies, DefaultJournalBudget by default): beyond it the oldest entries go first,
+// whatever their world, and count as dropped in their world's journal.
+func WithJournalBudget(bytes int64) Option {
+	return func(c *config) error {
+		if bytes < 1 {
+			return fmt.Errorf("journal budget: %d bytes is not positive", bytes)
+		}
+		c.journalBudget = bytes
 		return nil
 	}
 }

@@ -37,9 +37,9 @@ func infoOf(sb *sandbox) worldInfo {
 	if sb.id != "" {
 		base = sandboxPrefix + sb.id
 	}
-	sb.journal.mu.Lock()
+	sb.journal.budget.mu.Lock()
 	requests := sb.journal.total
-	sb.journal.mu.Unlock()
+	sb.journal.budget.mu.Unlock()
 	return worldInfo{
 		ID: sb.id, BasePath: base, Emulate: sb.world.Version(), Latency: time.Duration(sb.latency.Load()).String(),
 		Clock:  worldClock{Now: st.Now.UTC().Format(time.RFC3339Nano), Frozen: st.Frozen, Offset: st.Offset.String()},

@@ -1,6 +1,8 @@
 package mockserver_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/mockserver/statefile"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
@@ -40,6 +43,7 @@ func (p *persisted) do(method, target, body string, header map[string]string, wa
 	p.t.Helper()
 	req := httptest.NewRequest(method, target, strings.NewReader(body))
 	req.RemoteAddr = "127.0.0.1:1"
+	req.Host = "127.0.0.1:3000" // a loopback name: /_mock/ refuses other hosts
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -155,7 +159,7 @@ func TestCorruptStateFileFailsNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := mockserver.New(mockserver.WithStateFile(path))
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "corrupt") {
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not a state file") {
 		t.Errorf("New on a corrupt state file = %v, want an error naming the file", err)
 	}
 	if _, err := mockserver.New(mockserver.WithStateFile("")); err == nil {
@@ -170,5 +174,53 @@ func TestCloseWithoutStateFile(t *testing.T) {
 	}
 	if err := srv.Close(); err != nil {
 		t.Errorf("Close of an in-memory server: %v", err)
+	}
+}
+
+// TestStateFileWithLegacyDigestsIsWrittenBack: a state file from before passwords were bcrypt
+// hashes holds bare SHA-256 digests, which log in as they are; on start they are hashed, and
+// the world is written back so that the file holds no digest either.
+func TestStateFileWithLegacyDigestsIsWrittenBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	w, err := world.New(world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := w.Export()
+	sum := sha256.Sum256([]byte("rocket.chat"))
+	digest := hex.EncodeToString(sum[:])
+	for i := range st.Users {
+		if st.Users[i].Password != "" {
+			st.Users[i].Password = digest
+		}
+	}
+	store, err := statefile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Create("", statefile.Settings{Fixtures: "default"}, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := openPersisted(t, path)
+	p.do("POST", "/api/v1/login", `{"user":"bob","password":"rocket.chat"}`, nil, http.StatusOK, nil)
+	p.close()
+	store, err = statefile.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	saved, err := store.Worlds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sw := range saved {
+		for _, u := range sw.State.Users {
+			if u.Password == digest || (u.Password != "" && !strings.HasPrefix(u.Password, "$2a$")) {
+				t.Errorf("world %q user %s is stored with password %q, want a bcrypt hash", sw.ID, u.ID, u.Password)
+			}
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 func serve(tb testing.TB, h http.Handler, want int, method, target, body string, header ...string) *httptest.ResponseRecorder {
 	tb.Helper()
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	r.RemoteAddr = "127.0.0.1:40000"
+	r.RemoteAddr, r.Host = "127.0.0.1:40000", "127.0.0.1:3000" // a loopback client and name: /_mock/ refuses others
 	r.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])

@@ -149,7 +149,7 @@ func (s *Server) createSandbox(c *controlCall) answer {
 	if bad {
 		return a
 	}
-	return s.saved(c.r, answer{http.StatusCreated, answerFor(sb)})
+	return s.saved(c.r, sb.saved.Load(), answer{status: http.StatusCreated, body: answerFor(sb)})
 }
 
 // putSandbox opens a sandbox under the caller's id (PUT /_mock/sandboxes/{id}, whose form the
@@ -167,13 +167,13 @@ func (s *Server) putSandbox(c *controlCall) answer {
 	case bad:
 		return a
 	case created:
-		return s.saved(c.r, answer{http.StatusCreated, answerFor(sb)})
+		return s.saved(c.r, sb.saved.Load(), answer{status: http.StatusCreated, body: answerFor(sb)})
 	}
 	if diff := sb.options().conflicts(o); len(diff) > 0 {
 		return fail(http.StatusConflict, "error-sandbox-exists", "sandbox %s exists with other options: %s", id, strings.Join(diff, "; "))
 	}
 	// It may have been opened a moment ago by a request whose answer still waits for the disk.
-	return s.saved(c.r, ok(answerFor(sb)))
+	return s.saved(c.r, sb.saved.Load(), ok(answerFor(sb)))
 }
 
 // openSandbox returns the sandbox that holds id once it returns, and whether it is a new one
@@ -207,7 +207,8 @@ func (s *Server) openSandbox(id string, o sandboxOptions) (sb *sandbox, created 
 	}
 	s.sandboxes[sb.id] = sb
 	if err := s.storeSandbox(sb); err != nil {
-		return nil, false, fail(http.StatusInternalServerError, "error-state-not-saved", "%v", err), true
+		delete(s.sandboxes, sb.id) // memory stays what the file holds
+		return nil, false, fail(http.StatusInternalServerError, "error-state-not-saved", "state not saved: %v", err), true
 	}
 	return sb, true, answer{}, false
 }
@@ -251,14 +252,21 @@ func (s *Server) listSandboxes(*controlCall) answer {
 func (s *Server) deleteSandbox(c *controlCall) answer {
 	id := c.route.PathParams["id"]
 	s.mu.Lock()
-	_, found := s.sandboxes[id]
+	sb, found := s.sandboxes[id]
 	delete(s.sandboxes, id)
 	if found {
-		s.forgetSandbox(id)
+		sb.journal.clear() // its entries' bytes go back to the budget
+		s.forgetSandbox(sb)
 	}
 	s.mu.Unlock()
 	if !found {
-		return answer{http.StatusNotFound, sandboxNotFound(id)}
+		return answer{status: http.StatusNotFound, body: sandboxNotFound(id)}
 	}
-	return s.saved(c.r, ok(success))
+	a := s.saved(c.r, sb.saved.Load(), ok(success))
+	s.mu.Lock()
+	if s.deleting[id] == sb {
+		delete(s.deleting, id) // durable, or put back by the rollback
+	}
+	s.mu.Unlock()
+	return a
 }

@@ -23,7 +23,7 @@ func TestPublishNeverBlocks(t *testing.T) {
 // TestStreamCursorSurvivesAClear: a stream that read up to id 5 before a reset starts again
 // from the first entry of the cleared journal, even when it already holds more than 5.
 func TestStreamCursorSurvivesAClear(t *testing.T) {
-	j := newJournal(100)
+	j := newJournal(100, newJournalBudget(DefaultJournalBudget))
 	for range 5 {
 		j.record(JournalEntry{Method: "GET", Path: "/api/info"}, rawBodies{}, nil)
 	}
@@ -36,7 +36,7 @@ func TestStreamCursorSurvivesAClear(t *testing.T) {
 	if v.gen == c.gen {
 		t.Fatal("a clear does not change the journal's generation")
 	}
-	if all := j.since(0, streamBatch); len(all.entries) != 7 || all.entries[0].ID != 1 || all.oldest != 1 || all.total != 7 {
-		t.Errorf("since(0) after the clear: %d entries from %d, oldest %d, total %d", len(all.entries), all.entries[0].ID, all.oldest, all.total)
+	if all := j.since(0, streamBatch); len(all.entries) != 7 || all.entries[0].id != 1 || all.oldest != 1 || all.total != 7 {
+		t.Errorf("since(0) after the clear: %d entries from %d, oldest %d, total %d", len(all.entries), all.entries[0].id, all.oldest, all.total)
 	}
 }

@@ -31,8 +31,9 @@ func startContainer(ctx context.Context, c Config, s *Started) error {
 	if c.Emulate != "" {
 		args = append(args, "--emulate", c.Emulate)
 	}
-	if c.ControlToken != "" {
-		args = append(args, "--control-token", c.ControlToken)
+	env := map[string]string{}
+	if c.ControlToken != "" { // in the environment: a flag shows in the process list (rcmock warns)
+		env["RCMOCK_CONTROL_TOKEN"] = c.ControlToken
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -40,6 +41,7 @@ func startContainer(ctx context.Context, c Config, s *Started) error {
 	ctr, err := testcontainers.Run(ctx, c.Image,
 		testcontainers.WithLogger(tclog.NewNoopLogger()),
 		testcontainers.WithCmd(args...),
+		testcontainers.WithEnv(env),
 		// Host networking: rcmock listens on the loopback address itself, so nothing is
 		// published on other interfaces.
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { hc.NetworkMode = "host" }),

@@ -106,6 +106,15 @@ func (c *Control) AdvanceClock(ctx context.Context, d time.Duration) (ClockState
 	return st, nil
 }
 
+// ResumeClock sends the world's clock back to real time (PUT /_mock/clock {"resume": true}).
+func (c *Control) ResumeClock(ctx context.Context) (ClockState, error) {
+	var st ClockState
+	if err := c.do(ctx, http.MethodPut, "/_mock/clock", true, map[string]bool{"resume": true}, http.StatusOK, &st); err != nil {
+		return st, fmt.Errorf("resume clock: %w", err)
+	}
+	return st, nil
+}
+
 // SetSettings changes the world's settings (PUT /_mock/settings).
 func (c *Control) SetSettings(ctx context.Context, change any) error {
 	if err := c.do(ctx, http.MethodPut, "/_mock/settings", true, change, http.StatusOK, nil); err != nil {

@@ -113,6 +113,8 @@ type Target struct {
 	sandbox *Sandbox
 	control *Control
 	mongo   *mongo.Client
+	// clockMoved: a spec moved the world's clock; RestoreClock puts it back to real time.
+	clockMoved bool
 }
 
 // Attach connects suite process number process (GinkgoParallelProcess(), from 1) to the
@@ -168,7 +170,7 @@ var ErrNoCapability = errors.New("capability missing")
 func (t *Target) ExpireInvite(ctx context.Context, id string) error {
 	switch {
 	case t.Has(Clock):
-		_, err := t.control.AdvanceClock(ctx, 31*24*time.Hour)
+		_, err := t.AdvanceClock(ctx, 31*24*time.Hour)
 		return err
 	case t.Has(Database):
 		return expireInvite(ctx, t.mongo, t.MongoURL, id)
@@ -191,6 +193,7 @@ func (t *Target) AdvanceClock(ctx context.Context, d time.Duration) (ClockState,
 	if !t.Has(Clock) {
 		return ClockState{}, fmt.Errorf("advance clock: %w: %w", ErrNoCapability, t.NeedAny(Clock))
 	}
+	t.clockMoved = true
 	return t.control.AdvanceClock(ctx, d)
 }
 
@@ -201,6 +204,18 @@ func (t *Target) SetSettings(ctx context.Context, change any) error {
 		return fmt.Errorf("set settings: %w: %w", ErrNoCapability, t.NeedAny(Settings))
 	}
 	return t.control.SetSettings(ctx, change)
+}
+
+// RestoreClock puts this process's world clock back to real time when a spec moved it, so
+// that clock moves do not add up from spec to spec: login sessions expire 90 days after they
+// began (Accounts_LoginExpiration), the suite's admin session included.
+func (t *Target) RestoreClock(ctx context.Context) error {
+	if !t.clockMoved {
+		return nil
+	}
+	t.clockMoved = false
+	_, err := t.control.ResumeClock(ctx)
+	return err
 }
 
 // Close deletes this process's sandbox and disconnects from MongoDB.

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/rcinvite/rcinvite/mockserver/explain"
+	"github.com/rcinvite/rcinvite/mockserver/internal/largejson"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 	"github.com/rcinvite/rcinvite/spec"
 )
@@ -142,6 +143,15 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, tr *explain.Trac
 	}
 	a := h.answer(w, r, tr)
 	answered(tr, a)
+	if a.release != nil {
+		defer a.release()
+	}
+	if a.large != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = a.large.WriteTo(w)
+		return
+	}
 	writeJSON(w, a.status, a.body)
 }
 
@@ -195,17 +205,20 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request, tr *explain.Trace
 	return false
 }
 
-// reply is a status and JSON body to send, and the kind of answer it is: the errorType, or a
+// reply is a status and JSON body to send (body, or for a large answer large, with the slot it
+// was built in: release, once written), and the kind of answer it is: the errorType, or a
 // plain error's message; "" for a success.
 type reply struct {
-	status int
-	body   []byte
-	kind   string
+	status  int
+	body    []byte
+	kind    string
+	large   *largejson.Buffer
+	release func()
 }
 
 // failure is an error envelope with errorType.
 func failure(status int, message, errorType string) reply {
-	return reply{status, errorBody(message, errorType), errorType}
+	return reply{status: status, body: errorBody(message, errorType), kind: errorType}
 }
 
 // answer runs the pipeline and returns the reply to send.
@@ -221,10 +234,48 @@ func (h *Handler) answer(w http.ResponseWriter, r *http.Request, tr *explain.Tra
 		tr.Record(&explain.Step{Check: chkHandler, Verdict: explain.Fail, S: [4]string{route.OperationID}})
 		return failure(http.StatusNotImplemented, "operation not implemented: "+route.OperationID, "error-not-implemented")
 	}
-	a := h.runOperation(op, c, tr)
-	if serr := h.world.Sync(r.Context()); serr != nil {
+	var release func()
+	if largeOperations[route.OperationID] {
+		// At most largejson.MaxInFlight large answers are built at once, whatever their world.
+		var err error
+		if release, err = largejson.Acquire(r.Context()); err != nil {
+			// The client left while waiting: nobody reads this; the journal notes nginx's 499.
+			return failure(statusClientGone, "client went away", "error-client-gone")
+		}
+	}
+	a := h.run(r, c, op, tr)
+	a.release = release
+	return a
+}
+
+// statusClientGone is nginx's 499: the client left before the answer was ready. [inferred]
+const statusClientGone = 499
+
+// largeOperations are the operations whose answers may be large (largeArray).
+var largeOperations = map[string]bool{"listInvites": true}
+
+// run performs steps 5 and 6 for operation op. When the world was rolled back meanwhile (its
+// state file could not take a change, and the world was put back as the file holds it), what
+// the operation saw or did is undone, so it runs once more, on that state: a read answers then;
+// a write whose change still cannot be saved answers 500 error-state-not-saved.
+func (h *Handler) run(r *http.Request, c *call, op operation, tr *explain.Trace) reply {
+	epoch := h.world.Epoch()
+	mark := tr.Mark()
+	a, v := h.runOperation(op, c, tr)
+	serr := h.world.SyncSince(r.Context(), epoch)
+	if errors.Is(serr, world.ErrRolledBack) {
+		tr.Truncate(mark) // the steps of the undone run no longer hold
+		tr.Record(&explain.Step{Check: chkRolledBack, Verdict: explain.Note, S: [4]string{serr.Error()}})
+		epoch = h.world.Epoch()
+		a, v = h.runOperation(op, c, tr)
+		serr = h.world.SyncSince(r.Context(), epoch)
+	}
+	if serr != nil {
 		tr.Record(&explain.Step{Check: chkSaved, Verdict: explain.Fail, S: [4]string{serr.Error()}})
-		return failure(http.StatusInternalServerError, "state not saved: "+serr.Error(), "error-state-not-saved")
+		return h.checked(r, failure(http.StatusInternalServerError, "state not saved: "+serr.Error(), "error-state-not-saved"), tr)
+	}
+	if list, ok := v.(largeArray); ok && a.status == http.StatusOK {
+		return h.renderLarge(r, list, tr)
 	}
 	return h.checked(r, a, tr)
 }
@@ -285,9 +336,10 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request, tr *explain.Trac
 	return c, nil
 }
 
-// runOperation runs op and renders its answer. A decodeFailure (the handler's input type cannot
-// hold what the schema accepted: a mock bug, logged) answers invalid-params instead.
-func (h *Handler) runOperation(op operation, c *call, tr *explain.Trace) (a reply) {
+// runOperation runs op and renders its answer; v is what op returned, for a large answer that
+// run renders itself. A decodeFailure (the handler's input type cannot hold what the schema
+// accepted: a mock bug, logged) answers invalid-params instead.
+func (h *Handler) runOperation(op operation, c *call, tr *explain.Trace) (a reply, v any) {
 	defer func() {
 		p := recover()
 		if p == nil {
@@ -302,7 +354,10 @@ func (h *Handler) runOperation(op operation, c *call, tr *explain.Trace) (a repl
 		a = failure(http.StatusBadRequest, "The request body cannot be read: "+df.err.Error()+" [invalid-params]", "invalid-params")
 	}()
 	v, err := op(c.world, c)
-	return render(v, err)
+	if _, large := v.(largeArray); large && err == nil {
+		return reply{status: http.StatusOK}, v
+	}
+	return render(v, err), v
 }
 
 // jsonHeader is the header every answer is validated with (read-only).
@@ -324,10 +379,15 @@ func (h *Handler) checkedWith(r *http.Request, a reply, header http.Header, tr *
 		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", a.status, "violation", err.Error())
 		tr.Record(&explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
 		if h.strict {
-			return failure(http.StatusInternalServerError, "contract violation: "+err.Error(), "error-contract-violation")
+			return violation(err)
 		}
 	}
 	return a
+}
+
+// violation is the strict mode's answer to an answer off the contract.
+func violation(err error) reply {
+	return failure(http.StatusInternalServerError, "contract violation: "+err.Error(), "error-contract-violation")
 }
 
 // clientAddress is the address the rate limiter counts by: the connection's peer (Rocket.Chat's
@@ -362,7 +422,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 //     in " [invalid-params]" and the errorType is invalid-params for a GET's query too.
 func invalidParams(route *spec.Route, err error) reply {
 	if errors.Is(err, spec.ErrInvalidQuery) {
-		return reply{http.StatusBadRequest, mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"}), "Invalid query parameters"}
+		return reply{status: http.StatusBadRequest, body: mustJSON(map[string]any{"success": false, "error": "Invalid query parameters"}), kind: "Invalid query parameters"}
 	}
 	var ve *spec.ValidationError
 	if !errors.As(err, &ve) {

@@ -74,6 +74,11 @@ var chkRateLimit = &explain.Check{Name: "ratelimit", S: [4]string{"client", "rou
 var chkHandler = &explain.Check{Name: "operation.handler", S: [4]string{"operation"},
 	Text: func(s *explain.Step) string { return "the mock has no handler for operation " + s.S[0] }}
 
+var chkRolledBack = &explain.Check{Name: "state.rollback", S: [4]string{"error"},
+	Text: func(s *explain.Step) string {
+		return "the world was put back as its state file holds it (" + s.S[0] + "): the operation ran once more, on that state"
+	}}
+
 var chkSaved = &explain.Check{Name: "state.save", S: [4]string{"error"},
 	Text: func(s *explain.Step) string {
 		return "the world's changes could not be made durable in the state file: " + s.S[0]
@@ -93,7 +98,7 @@ var chkPanic = &explain.Check{Name: "panic", S: [4]string{"value"},
 
 // Checks lists every check the pipeline records, for tests and documentation.
 func Checks() []*explain.Check {
-	return []*explain.Check{chkRoute, chkBodySize, chkParams, chkDecode, chkOptions, chkCORS, chkRateLimit, chkHandler, chkSaved, chkContract, chkPanic}
+	return []*explain.Check{chkRoute, chkBodySize, chkParams, chkDecode, chkOptions, chkCORS, chkRateLimit, chkHandler, chkRolledBack, chkSaved, chkContract, chkPanic}
 }
 
 // routeStep explains a request that resolved to no operation.

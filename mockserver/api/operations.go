@@ -115,7 +115,10 @@ func smallInt(n float64) int {
 
 func listInvites(w *world.World, c *call) (any, error) {
 	invites, err := w.ListInvites(c.userID)
-	return bare{invites}, err
+	if err != nil {
+		return nil, err
+	}
+	return invitesList{invites}, nil
 }
 
 func removeInvite(w *world.World, c *call) (any, error) {

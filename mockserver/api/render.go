@@ -3,9 +3,12 @@ package api
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"net/http"
 	"strconv"
 
+	"github.com/rcinvite/rcinvite/mockserver/explain"
+	"github.com/rcinvite/rcinvite/mockserver/internal/largejson"
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
@@ -20,9 +23,9 @@ func render(v any, err error) reply {
 		return renderError(err)
 	}
 	if b, ok := v.(bare); ok {
-		return reply{http.StatusOK, mustJSON(b.v), ""}
+		return reply{status: http.StatusOK, body: mustJSON(b.v)}
 	}
-	return reply{http.StatusOK, withSuccess(mustJSON(v)), ""}
+	return reply{status: http.StatusOK, body: withSuccess(mustJSON(v))}
 }
 
 // withSuccess appends "success":true to a JSON object.
@@ -73,7 +76,7 @@ func renderError(err error) reply {
 	if e.Plain && e.Code == "" {
 		kind = e.Reason // a plain error's only name is its message
 	}
-	return reply{e.HTTPStatus(), mustJSON(body), kind}
+	return reply{status: e.HTTPStatus(), body: mustJSON(body), kind: kind}
 }
 
 // legacyCode renders Meteor's numeric error codes (login's 403) as JSON numbers.
@@ -82,4 +85,30 @@ func legacyCode(code string) any {
 		return n
 	}
 	return code
+}
+
+// largeArray is an answer that is a bare JSON array of many documents (listInvites over a
+// world of 100k invites is 21 MB): renderLarge builds it with largejson, once, and never
+// decodes it whole.
+type largeArray interface {
+	// drain yields the documents with their index, letting each go once yielded.
+	drain() iter.Seq2[int, any]
+}
+
+// invitesList is listInvites' answer.
+type invitesList struct{ *world.Copies[world.Invite] }
+
+func (l invitesList) drain() iter.Seq2[int, any] { return largejson.Items(l.Drain()) }
+
+// renderLarge renders list as a 200 bare array, checked element by element (step 6).
+func (h *Handler) renderLarge(r *http.Request, list largeArray, tr *explain.Trace) reply {
+	body, err := largejson.Answer{Validator: h.v, Request: r, Array: list.drain()}.Build(h.strict)
+	if err != nil {
+		h.log.Warn("answer off the contract", "method", r.Method, "path", r.URL.Path, "status", http.StatusOK, "violation", err.Error())
+		tr.Record(&explain.Step{Check: chkContract, Verdict: explain.Fail, S: [4]string{err.Error()}, N: [4]int64{explain.Flag(h.strict)}})
+		if h.strict {
+			return violation(err)
+		}
+	}
+	return reply{status: http.StatusOK, large: body}
 }

@@ -207,6 +207,26 @@ func (t *Trace) Steps() []Step {
 	return out
 }
 
+// Mark is where the trace ends now, for Truncate (0 on a nil trace).
+func (t *Trace) Mark() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.bytes())
+}
+
+// Truncate forgets the steps recorded after mark, a Mark of this trace: those of an operation
+// that is run again.
+func (t *Trace) Truncate(mark int) {
+	switch {
+	case t == nil:
+	case t.more != nil:
+		t.more = t.more[:mark]
+	default:
+		t.n = uint8(mark)
+	}
+}
+
 // Len is the number of recorded steps.
 func (t *Trace) Len() int { return len(t.Steps()) }
 

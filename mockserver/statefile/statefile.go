@@ -8,6 +8,15 @@
 // transaction, which bbolt fsyncs, then wakes the requests waiting on it. A request is answered
 // only after Wait returns, so an acknowledged change survives a crash (kill -9, power loss).
 //
+// A transaction that fails (disk full, I/O error) leaves the file at its last commit, and its
+// changes are undone in memory too: for each world it touched, the store drops that world's
+// changes still queued and hands what the file holds to the owner's RollbackFunc, which puts
+// the world back (WithRollback). Its waiters get an error wrapping world.ErrRolledBack. Nothing
+// sticks: the next transaction is tried as usual, so writes succeed again once the disk has
+// room. The first failure of a run is logged at error level at once, the recovery at info.
+//
+// A file is checked before bbolt opens it (checkFile): a corrupt one is an error, never a panic.
+//
 // What is not kept: each world's clock (a restart runs every clock in real time again) and
 // the request journal.
 //
@@ -29,9 +38,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -72,22 +84,52 @@ type Saved struct {
 	State    world.State
 }
 
+// Reload is what a RollbackFunc gets for one world: called with the world's lock held (so that
+// the world records nothing meanwhile), it drops the world's changes still queued (they were
+// made on the state being undone) and returns what the file holds for the world with the Log
+// to record to from now on, or ok false when the file holds no such world (its creation was
+// undone).
+type Reload func() (saved Saved, log *Log, ok bool, err error)
+
+// RollbackFunc puts world id back as the file holds it after a commit failed, through reload.
+// It is called from the committer, without the store's lock, once per world the failed
+// transaction touched, before the failure is reported to anyone waiting.
+type RollbackFunc func(id string, reload Reload)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithRollback sets the function that puts worlds back after a failed commit. Without it a
+// failed commit is still reported to its waiters, but the worlds keep the undone changes in
+// memory.
+func WithRollback(f RollbackFunc) Option { return func(s *Store) { s.rollback = f } }
+
+// WithLogger sends the store's failures and recoveries to l (the first failed commit of a run
+// at error level, at once; the first success after it at info). Without it the store logs nothing.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithWriteFault makes every transaction call fault first and fail with its error, if any: a
+// seam for tests of a full or failing disk where none can be made.
+func WithWriteFault(fault func() error) Option { return func(s *Store) { s.fault = fault } }
+
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
+	db       *bolt.DB
+	path     string
+	rollback RollbackFunc
+	log      *slog.Logger
+	fault    func() error
 
 	mu       sync.Mutex
-	wake     sync.Cond     // tells the committer the queue is not empty, or the store closing
-	queue    []entry       // written by the next transaction, in order
-	enqueued uint64        // entries ever queued
-	notify   chan struct{} // closed (and replaced) after each transaction
-	failure  error         // the write error that stopped the store; later waits return it
+	wake     sync.Cond // tells the committer the queue is not empty, or the store closing
+	queue    []*entry  // written by the next transaction, in order
+	pending  *batch    // the batch entries queued now belong to
+	last     *batch    // the batch of the last entry queued, or nil
 	closing  bool
 	logs     map[string]*Log
 	done     chan struct{} // closed when the committer has stopped
-
-	durable atomic.Uint64 // entries written and fsynced
+	failures int           // failed commits in a row (committer only)
+	lastErr  error         // the last commit's error (committer; read by Close after it stopped)
 }
 
 // entry is one queued write: a changeset, new settings, or the deletion of a world.
@@ -96,36 +138,115 @@ type entry struct {
 	cs       *world.Changeset
 	settings *Settings
 	drop     bool
+	b        *batch
+	undone   bool // dropped by a rollback before it was written (s.mu)
 }
 
-// Open opens the state file at path, creating it when missing, and starts its committer. A
-// file that is not an rcmock state file, or is corrupt, is an error; so is a file another
-// process holds open.
-func Open(path string) (st *Store, err error) {
+// batch is what the entries queued between two transactions wait on. Entries of one world
+// dropped by a rollback mark it for that world.
+type batch struct {
+	done   chan struct{} // closed once the transaction holding the batch has ended
+	err    error         // the transaction's error, set before done is closed
+	undone map[string]error
+}
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+// result is the outcome for the world with key (a nil key: for every world), once done.
+func (b *batch) result(key []byte) error {
+	if b.err != nil {
+		return b.err
+	}
+	if key != nil {
+		return b.undone[string(key)]
+	}
+	return nil
+}
+
+// Open opens the state file at path, creating it when missing (mode 0600), and starts its
+// committer. An existing file readable by others is tightened to 0600. Errors name the file
+// and their cause: permission denied, disk full, in use by another process, not a state file,
+// or corrupt (checked before bbolt reads it, so that no corruption can crash the process).
+func Open(path string, opts ...Option) (st *Store, err error) {
 	defer func() {
-		if p := recover(); p != nil { // bbolt panics on some corrupt pages
+		if p := recover(); p != nil { // bbolt panics on some corrupt pages that checkFile lets pass
 			st, err = nil, fmt.Errorf("open state file %s: corrupt: %v", path, p)
 		}
 	}()
+	if err := checkExisting(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:        time.Second,
 		NoFreelistSync: true, // rebuilt at open: fewer pages written per commit
 		FreelistType:   bolt.FreelistMapType,
 	})
-	switch {
-	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("open state file %s: in use by another process", path)
-	case err != nil:
-		return nil, fmt.Errorf("open state file %s: %w (not a state file, or corrupt)", path, err)
+	if err != nil {
+		return nil, fmt.Errorf("open state file %s: %s", path, cause(err))
 	}
 	if err := db.Update(initialise); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open state file %s: %w", path, err)
+		return nil, fmt.Errorf("open state file %s: %s", path, cause(err))
 	}
-	s := &Store{db: db, path: path, notify: make(chan struct{}), logs: map[string]*Log{}, done: make(chan struct{})}
+	s := &Store{db: db, path: path, pending: newBatch(), logs: map[string]*Log{}, done: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
 	s.wake.L = &s.mu
 	go s.commit()
 	return s, nil
+}
+
+// checkExisting checks an existing, non-empty file before bbolt opens it: its mode (tightened
+// to 0600 when others may read it) and its pages (checkFile). A missing or empty file is new.
+func checkExisting(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open state file %s: %s", path, cause(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open state file %s: %s", path, cause(err))
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("open state file %s: not a regular file", path)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(path, perm&0o700); err != nil {
+			return fmt.Errorf("open state file %s: mode %#o lets other users read it and cannot be tightened to 0600: %s", path, perm, cause(err))
+		}
+	}
+	if info.Size() == 0 {
+		return nil
+	}
+	if err := checkFile(f); err != nil {
+		if errors.Is(err, errNotBolt) {
+			return fmt.Errorf("open state file %s: not a state file (not a bbolt database)", path)
+		}
+		return fmt.Errorf("open state file %s: corrupt: %v", path, err)
+	}
+	return nil
+}
+
+// cause names what an error from opening or writing the file means to the person running rcmock.
+func cause(err error) string {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return "in use by another process (another rcmock holds its lock)"
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf("permission denied (%v)", err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EFBIG):
+		return fmt.Sprintf("disk full (%v)", err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Sprintf("read-only file system (%v)", err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return fmt.Sprintf("not a state file, or corrupt (%v)", err)
+	}
+	return err.Error()
 }
 
 // initialise marks a new file as a state file, or checks the mark of an existing one.
@@ -185,6 +306,26 @@ func (s *Store) Worlds() (saved []Saved, err error) {
 		return nil, fmt.Errorf("read state file %s: %w", s.path, err)
 	}
 	return saved, nil
+}
+
+// readOne reads the world with key from the file; ok is false when the file holds none.
+func (s *Store) readOne(key []byte) (w Saved, ok bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("read state file %s: corrupt: %v", s.path, p)
+		}
+	}()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWorlds).Bucket(key)
+		if b == nil {
+			return nil
+		}
+		ok = true
+		w, err = readWorld(b)
+		w.ID = string(key[2:])
+		return err
+	})
+	return w, ok, err
 }
 
 // readWorld decodes one world's bucket.
@@ -253,9 +394,9 @@ func (s *Store) Create(id string, set Settings, st world.State) (*Log, error) {
 	defer s.mu.Unlock()
 	l := s.logLocked(id)
 	l.closed, l.settings = false, set
-	s.enqueue(l, entry{key: l.key, drop: true})
-	s.enqueue(l, entry{key: l.key, cs: &cs})
-	s.enqueue(l, entry{key: l.key, settings: &set})
+	s.enqueue(l, &entry{key: l.key, drop: true})
+	s.enqueue(l, &entry{key: l.key, cs: &cs})
+	s.enqueue(l, &entry{key: l.key, settings: &set})
 	return l, nil
 }
 
@@ -286,62 +427,61 @@ func replaceAll(st world.State) (world.Changeset, error) {
 	return cs, err
 }
 
-// Delete removes world id from the file. Changesets its world records afterwards are dropped.
-func (s *Store) Delete(id string) {
+// Delete removes world id from the file and returns its Log, whose Wait reports when the
+// deletion is durable. Changesets its world records afterwards are dropped.
+func (s *Store) Delete(id string) *Log {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.logLocked(id)
-	s.enqueue(l, entry{key: l.key, drop: true})
+	s.enqueue(l, &entry{key: l.key, drop: true})
 	l.closed = true
 	delete(s.logs, id)
+	return l
 }
 
+// closedBatch is what entries queued after Close wait on: they are never written.
+var closedBatch = func() *batch {
+	b := &batch{done: make(chan struct{}), err: ErrClosed}
+	close(b.done)
+	return b
+}()
+
 // enqueue queues e for the next transaction. Callers hold s.mu. Entries of a deleted world
-// are dropped. Once the store is closing or has failed, entries are counted but never written,
-// so that waiting for them reports ErrClosed or the failure instead of a false success.
-func (s *Store) enqueue(l *Log, e entry) {
+// are dropped. Once the store is closing, entries are never written, so that waiting for them
+// reports ErrClosed instead of a false success.
+func (s *Store) enqueue(l *Log, e *entry) {
 	if l.closed {
 		return
 	}
-	s.enqueued++
-	l.last = s.enqueued
-	if s.closing || s.failure != nil {
+	if s.closing {
+		l.last = closedBatch
 		return
 	}
+	e.b = s.pending
+	l.last, s.last = s.pending, s.pending
 	s.queue = append(s.queue, e)
 	s.wake.Signal()
 }
 
-// Wait returns once everything queued so far is written and fsynced.
+// Wait returns once everything queued so far is written and fsynced, or the error that kept
+// it from being written.
 func (s *Store) Wait(ctx context.Context) error {
 	s.mu.Lock()
-	n := s.enqueued
+	b := s.last
 	s.mu.Unlock()
-	return s.wait(ctx, n)
+	return wait(ctx, b, nil)
 }
 
-// wait returns once the first n queued entries are durable.
-func (s *Store) wait(ctx context.Context, n uint64) error {
-	for {
-		if s.durable.Load() >= n {
-			return nil
-		}
-		s.mu.Lock()
-		ch, failure, closed := s.notify, s.failure, s.closing
-		s.mu.Unlock()
-		switch {
-		case s.durable.Load() >= n:
-			return nil
-		case failure != nil:
-			return failure
-		case closed && ch == nil: // the committer has stopped
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// wait returns b's result for key once b's transaction has ended.
+func wait(ctx context.Context, b *batch, key []byte) error {
+	if b == nil {
+		return nil
+	}
+	select {
+	case <-b.done:
+		return b.result(key)
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -354,37 +494,153 @@ func (s *Store) commit() {
 		for len(s.queue) == 0 && !s.closing {
 			s.wake.Wait()
 		}
-		batch, upto := s.queue, s.enqueued
+		batch := s.queue
 		s.queue = nil
-		if len(batch) == 0 { // closing with nothing left
-			close(s.notify)
-			s.notify = nil
+		s.pending = newBatch() // what is queued from now on waits on the next transaction
+		if len(batch) == 0 {   // closing with nothing left
 			s.mu.Unlock()
 			return
 		}
 		s.mu.Unlock()
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for _, e := range batch {
-				if err := apply(tx, e); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		s.mu.Lock()
+		err := s.write(batch)
 		if err != nil {
-			s.failure = fmt.Errorf("write state file %s: %w", s.path, err)
-			s.queue = nil
+			s.failed(batch, err)
 		} else {
-			s.durable.Store(upto)
+			s.succeeded()
 		}
-		close(s.notify)
-		s.notify = make(chan struct{})
-		s.mu.Unlock()
+		s.lastErr = err
+		finish(batch, err)
 	}
 }
 
-// Close writes what is queued, stops the committer and closes the file.
+// write applies the batch's entries in one transaction.
+func (s *Store) write(batch []*entry) (err error) {
+	defer func() {
+		if p := recover(); p != nil { // a corrupt page met while writing
+			err = fmt.Errorf("corrupt: %v", p)
+		}
+	}()
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if s.fault != nil {
+			if err := s.fault(); err != nil {
+				return err
+			}
+		}
+		for _, e := range batch { // entries are marked undone only while queued, before this
+			if e.undone {
+				continue
+			}
+			if err := apply(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// finish ends every batch the entries wait on, with the transaction's error.
+func finish(entries []*entry, err error) {
+	var last *batch
+	for _, e := range entries {
+		if e.b != last {
+			last = e.b
+			if err != nil && last.err == nil {
+				last.err = err
+			}
+			select {
+			case <-last.done:
+			default:
+				close(last.done)
+			}
+		}
+	}
+}
+
+// failed handles a transaction that failed: its error is wrapped as world.ErrRolledBack, each
+// world it touched is put back as the file holds it (RollbackFunc), and the first failure of a
+// run is logged at error level. The waiters are told afterwards (finish), so that a request
+// that runs again sees the world put back.
+func (s *Store) failed(batch []*entry, err error) {
+	s.failures++
+	wrapped := fmt.Errorf("write state file %s: %s; the change was undone: %w", s.path, cause(err), world.ErrRolledBack)
+	if s.log != nil {
+		level := slog.LevelDebug
+		if s.failures == 1 {
+			level = slog.LevelError
+		}
+		s.log.Log(context.Background(), level, "state file cannot be written: changes are undone and answered 500 error-state-not-saved until it can",
+			slog.String("file", s.path), slog.String("cause", cause(err)), slog.Int("failedCommits", s.failures))
+	}
+	var keys [][]byte
+	seen := map[string]bool{}
+	for _, e := range batch {
+		e.b.err = wrapped
+		if k := string(e.key); !seen[k] && !e.undone {
+			seen[k] = true
+			keys = append(keys, e.key)
+		}
+	}
+	for _, key := range keys {
+		id := string(key[2:])
+		reload := func() (Saved, *Log, bool, error) { return s.reload(key, wrapped) }
+		if s.rollback != nil {
+			s.rollback(id, reload)
+		} else {
+			_, _, _, _ = reload()
+		}
+	}
+}
+
+// succeeded notes a transaction that worked: after failures, the recovery is logged.
+func (s *Store) succeeded() {
+	if s.failures > 0 && s.log != nil {
+		s.log.Info("state file written again", slog.String("file", s.path), slog.Int("failedCommits", s.failures))
+	}
+	s.failures = 0
+}
+
+// reload drops the still queued entries of the world with key (their waiters get err) and reads
+// the world back from the file. It serves a RollbackFunc, which calls it with the world's lock
+// held.
+func (s *Store) reload(key []byte, err error) (Saved, *Log, bool, error) {
+	id := string(key[2:])
+	s.mu.Lock()
+	for _, e := range s.queue {
+		if !e.undone && string(e.key) == string(key) {
+			e.undone = true
+			if e.b.undone == nil {
+				e.b.undone = map[string]error{}
+			}
+			e.b.undone[string(key)] = err
+			if e.b == s.pending { // the world's next changes must not wait on a batch marked undone for it
+				s.pending = newBatch()
+			}
+		}
+	}
+	s.mu.Unlock()
+	saved, ok, rerr := s.readOne(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.logs[id]
+	switch {
+	case rerr != nil:
+		return saved, l, false, rerr
+	case !ok:
+		if l != nil { // its waiters still see the failure: l.last stays
+			l.closed = true
+			delete(s.logs, id)
+		}
+		return saved, nil, false, nil
+	}
+	// l.last stays: whoever waits for the world's changes so far learns they were undone
+	// (world.SyncSince tells a later operation that saw only the restored state apart).
+	l = s.logLocked(id)
+	l.closed, l.settings = false, saved.Settings
+	return saved, l, true, nil
+}
+
+// Close writes what is queued, stops the committer and closes the file. It returns the last
+// commit's error, if it failed.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closing {
@@ -396,17 +652,14 @@ func (s *Store) Close() error {
 	s.wake.Signal()
 	s.mu.Unlock()
 	<-s.done
-	err := s.db.Close()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return errors.Join(s.failure, err)
+	return errors.Join(s.lastErr, s.db.Close())
 }
 
 // Log is the record of one world in the file: a world.Recorder.
 type Log struct {
 	s        *Store
 	key      []byte
-	last     uint64   // the store entry number of this world's last queued entry (s.mu)
+	last     *batch   // the batch of this world's last queued entry, or nil (s.mu)
 	closed   bool     // the world was deleted: later changesets are dropped (s.mu)
 	settings Settings // (s.mu)
 }
@@ -417,15 +670,16 @@ var _ world.Recorder = (*Log)(nil)
 func (l *Log) Record(cs world.Changeset) {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
-	l.s.enqueue(l, entry{key: l.key, cs: &cs})
+	l.s.enqueue(l, &entry{key: l.key, cs: &cs})
 }
 
-// Wait returns once every changeset and setting of this world queued so far is durable.
+// Wait returns once every changeset and setting of this world queued so far is durable, or
+// the error that kept them from it (wrapping world.ErrRolledBack when they were undone).
 func (l *Log) Wait(ctx context.Context) error {
 	l.s.mu.Lock()
-	n := l.last
+	b := l.last
 	l.s.mu.Unlock()
-	return l.s.wait(ctx, n)
+	return wait(ctx, b, l.key)
 }
 
 // SetLatency stores a new latency in the world's settings.
@@ -434,7 +688,7 @@ func (l *Log) SetLatency(d time.Duration) {
 	defer l.s.mu.Unlock()
 	l.settings.Latency = d
 	set := l.settings
-	l.s.enqueue(l, entry{key: l.key, settings: &set})
+	l.s.enqueue(l, &entry{key: l.key, settings: &set})
 }
 
 // Resume returns the Log of a world read back by Worlds, knowing its settings.

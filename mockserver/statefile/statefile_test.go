@@ -7,15 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/rcinvite/rcinvite/mockserver/statefile"
 	"github.com/rcinvite/rcinvite/mockserver/world"
@@ -332,7 +335,7 @@ func TestBadFilesFailWithAClearError(t *testing.T) {
 		return tx.Bucket([]byte("worlds")).Bucket([]byte("w:")).Bucket([]byte("invites")).Put([]byte("PrjXok"), []byte("\x00\x00\x00\x00\x00\x00\x00\x01{not json"))
 	})
 	for _, c := range []struct{ path, want string }{
-		{garbage, "not a state file, or corrupt"},
+		{garbage, "not a state file (not a bbolt database)"},
 		{foreign, "not an rcmock state file"},
 	} {
 		if _, err := statefile.Open(c.path); err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {
@@ -408,5 +411,57 @@ func TestLoginTokensAreStoredHashed(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), base64.StdEncoding.EncodeToString(sum[:])) {
 		t.Error("the file lacks the login token's hash")
+	}
+}
+
+func TestAnExistingFileReadableByOthersIsTightened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("mode %#o after Open, want 0600", perm)
+	}
+}
+
+// TestOpenErrorsNameTheirCause pins the vague error: a permission error read "not a state
+// file, or corrupt". Each failure now names its cause. (Permission and disk-full errors cannot
+// be made for real when the tests run as root, which reads any file: their mapping is checked.)
+func TestOpenErrorsNameTheirCause(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := statefile.Open(filepath.Join(notDir, "state.db")); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("Open under a file = %v, want the system's reason", err)
+	}
+	if _, err := statefile.Open(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Open of a directory = %v, want not a regular file", err)
+	}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "x", Err: syscall.EACCES}, "permission denied"},
+		{fmt.Errorf("write: %w", syscall.ENOSPC), "disk full"},
+		{fmt.Errorf("write: %w", syscall.EDQUOT), "disk full"},
+		{fmt.Errorf("write: %w", syscall.EROFS), "read-only file system"},
+		{berrors.ErrTimeout, "in use by another process"},
+		{berrors.ErrChecksum, "not a state file, or corrupt"},
+	} {
+		if got := statefile.Cause(c.err); !strings.Contains(got, c.want) {
+			t.Errorf("cause of %v = %q, want %q", c.err, got, c.want)
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // apply writes one queued entry in tx.
-func apply(tx *bolt.Tx, e entry) error {
+func apply(tx *bolt.Tx, e *entry) error {
 	worlds := tx.Bucket(bucketWorlds)
 	if e.drop {
 		if err := worlds.DeleteBucket(e.key); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {

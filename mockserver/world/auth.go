@@ -1,11 +1,31 @@
 package world
 
 import (
-	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/rcinvite/rcinvite/mockserver/explain"
 )
+
+// LoginExpiration is Accounts_LoginExpiration's default, 90 days: a login token this old by
+// the world's clock no longer logs in (Meteor's _tokenExpiration(when) = when +
+// loginExpirationInDays; accounts-base's resume handler answers an expired token 403 "Your
+// session has expired. Please log in again." [confirmed: accounts_server.js]). Rocket.Chat's
+// REST authentication finds the user by the token's hash alone and relies on Meteor's
+// _expireTokens job, which removes expired tokens every 10 minutes; the mock refuses them at
+// once (a deliberate difference: no 10-minute window) and removes them then.
+const LoginExpiration = 90 * 24 * time.Hour
+
+// MaxLoginTokens bounds the login sessions a user holds (personal access tokens aside): a
+// login beyond it drops the user's oldest session first. A deliberate difference: Rocket.Chat keeps every token until it
+// expires, so 200k logins used to cost the mock 400 MiB; a client that keeps more than 100
+// sessions of one user alive at once sees its oldest session logged out. [inferred]
+const MaxLoginTokens = 100
+
+// expired reports whether login token t has expired at now.
+func (t LoginToken) expired(now time.Time) bool {
+	return t.session() && !now.Before(t.When.Time().Add(LoginExpiration))
+}
 
 // Credentials are the fields of POST /api/v1/login: a user (username, or email when it
 // contains "@"), or username, or email; and a password, either plain or as a hex SHA-256
@@ -38,30 +58,43 @@ func errLogin(code, reason string) *Error {
 }
 
 // Login checks credentials and issues a new login token (43 characters of Meteor's
-// Random.secret alphabet); only its hash is stored. An unknown user is "Unauthorized" (the login route of ApiClass.ts);
+// Random.secret alphabet); only its hash is stored, and the user's expired tokens and those
+// beyond MaxLoginTokens go. An unknown user is "Unauthorized" (the login route of ApiClass.ts);
 // a wrong password is Meteor's 403 "Incorrect password" [inferred: ambiguous-error setting].
+//
+// bcrypt runs without the world's lock, so that logins do not hold up the world's other
+// requests; an unknown user costs a bcrypt check too, so timing does not tell which users exist.
 func (w *World) Login(c Credentials) (*Session, error) {
-	w.lock()
-	defer w.unlock()
 	switch {
 	case c.Resume != "":
+		w.lock()
+		defer w.unlock()
 		return w.resume(c.Resume)
 	case c.NoPassword: // spec/SOURCES.md login #2
 		return nil, w.refuse(errLogin("400", "Unrecognized options for login request"), chkLoginShape, S{}, N{loginNoPassword})
 	case c.UnknownKey != "": // spec/SOURCES.md login #3
 		return nil, w.refuse(errLogin("400", "Match failed"), chkLoginShape, S{c.UnknownKey}, N{loginUnknownKey})
 	}
-	u, by := w.findLoginUser(c), loginBy(c)
-	if u == nil {
-		return nil, w.refuse(errLogin("Unauthorized", "Unauthorized"), chkLoginUser, by, N{})
+	w.lock()
+	var uid, stored string
+	if u := w.findLoginUser(c); u != nil {
+		uid, stored = u.ID, u.Password
 	}
-	by[2] = u.Username
-	w.note(chkLoginUser, explain.Pass, by, N{})
+	w.unlock()
 	digest := c.Digest
 	if digest == "" {
 		digest = passwordDigest(c.Password)
 	}
-	if u.Password == "" || subtle.ConstantTimeCompare([]byte(strings.ToLower(digest)), []byte(u.Password)) != 1 {
+	ok := matches(stored, digest)
+	w.lock()
+	defer w.unlock()
+	u, by := w.users.get(uid), loginBy(c)
+	if uid == "" || u == nil {
+		return nil, w.refuse(errLogin("Unauthorized", "Unauthorized"), chkLoginUser, by, N{})
+	}
+	by[2] = u.Username
+	w.note(chkLoginUser, explain.Pass, by, N{})
+	if !ok || u.Password != stored { // a password changed meanwhile is checked again by the next login
 		return nil, w.refuse(errLogin("403", "Incorrect password"), chkLoginPassword, S{u.Username},
 			N{explain.Flag(c.Digest != ""), explain.Flag(u.Password != "")})
 	}
@@ -70,21 +103,28 @@ func (w *World) Login(c Credentials) (*Session, error) {
 		return nil, w.refuse(errLogin("error-user-is-not-activated", "User is not activated"), chkLoginActive, S{u.Username}, N{})
 	}
 	token := w.randomString(43, secretAlphabet)
-	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())})
+	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())}, w.clock.Now())
 	w.note(chkLoginIssued, explain.Note, S{u.Username}, N{int64(len(u.LoginTokens))})
 	w.why.SetUser(u.ID)
 	return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 }
 
 // resume is Meteor's resume login. An unknown token answers Meteor's 403 "You've been logged
-// out by the server. Please log in again." [inferred]
+// out by the server. Please log in again." [inferred]; an expired one 403 "Your session has
+// expired. Please log in again." (accounts-base's resume handler) [confirmed].
 func (w *World) resume(token string) (*Session, error) {
-	if u := w.tokenOwner(hashLoginToken(token)); u != nil {
-		w.note(chkLoginResume, explain.Pass, S{u.Username}, N{})
-		w.why.SetUser(u.ID)
-		return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
+	hashed := hashLoginToken(token)
+	u := w.tokenOwner(hashed)
+	if u == nil {
+		return nil, w.refuse(errLogin("403", "You've been logged out by the server. Please log in again."), chkLoginResume, S{}, N{})
 	}
-	return nil, w.refuse(errLogin("403", "You've been logged out by the server. Please log in again."), chkLoginResume, S{}, N{})
+	if t := u.loginToken(hashed); t != nil && t.expired(w.clock.Now()) {
+		return nil, w.refuse(errLogin("403", "Your session has expired. Please log in again."), chkTokenExpired, S{u.Username},
+			N{dateMs(&t.When), t.When.Time().Add(LoginExpiration).UnixMilli()})
+	}
+	w.note(chkLoginResume, explain.Pass, S{u.Username}, N{})
+	w.why.SetUser(u.ID)
+	return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
 }
 
 // loginBy names what findLoginUser looks the user up by, and the value, for chkLoginUser.
@@ -138,7 +178,7 @@ func (w *World) userByEmail(email string) *User {
 }
 
 // Authenticate checks the X-User-Id/X-Auth-Token pair and returns the user id, or
-// ErrNotLoggedIn.
+// ErrNotLoggedIn. An expired token (LoginExpiration) is removed and refused.
 func (w *World) Authenticate(userID, token string) (string, error) {
 	if userID == "" || token == "" {
 		return "", w.refuse(ErrNotLoggedIn(), chkAuthHeaders, S{}, N{explain.Flag(userID != ""), explain.Flag(token != "")})
@@ -153,6 +193,11 @@ func (w *World) Authenticate(userID, token string) (string, error) {
 	if !w.hasToken(u.ID, hashed) {
 		slots, nums := w.tokenWhereabouts(u, hashed)
 		return "", w.refuse(ErrNotLoggedIn(), chkAuthToken, slots, nums)
+	}
+	if t := u.loginToken(hashed); t != nil && t.expired(w.clock.Now()) {
+		issued, expired := dateMs(&t.When), t.When.Time().Add(LoginExpiration).UnixMilli()
+		w.removeLoginToken(u, hashed)
+		return "", w.refuse(ErrNotLoggedIn(), chkTokenExpired, S{u.Username}, N{issued, expired})
 	}
 	w.note(chkAuthToken, explain.Pass, S{u.ID, u.Username}, N{int64(len(u.LoginTokens))})
 	w.why.SetUser(u.ID)
@@ -169,6 +214,16 @@ func (w *World) tokenWhereabouts(u *User, hashed string) (S, N) {
 		s[3], n[1] = lo.username, lo.at
 	}
 	return s, n
+}
+
+// loginToken returns u's newest login token with this hash, or nil.
+func (u *User) loginToken(hashed string) *LoginToken {
+	for i := len(u.LoginTokens) - 1; i >= 0; i-- {
+		if u.LoginTokens[i].HashedToken == hashed {
+			return &u.LoginTokens[i]
+		}
+	}
+	return nil
 }
 
 // Logout removes the login token used by the request.

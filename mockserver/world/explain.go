@@ -139,6 +139,14 @@ var chkLoginIssued = &explain.Check{Name: "login.token", S: [4]string{"username"
 		return fmt.Sprintf("issued a new login token: %s now holds %d", s.S[0], s.N[0])
 	}}
 
+// chkTokenExpired is a login session past Accounts_LoginExpiration on the world's clock: N[0]
+// when it was issued, N[1] when it expired.
+var chkTokenExpired = &explain.Check{Name: "auth.expired", S: [4]string{"username"}, N: [4]string{"issuedAt", "expiredAt"}, Times: 0b11,
+	Text: func(s *explain.Step) string {
+		return fmt.Sprintf("%s's login token was issued at %s and expired at %s (Accounts_LoginExpiration, 90 days, on the world's clock)",
+			s.S[0], explain.Time(s.N[0]), explain.Time(s.N[1]))
+	}}
+
 var chkLoginResume = &explain.Check{Name: "login.resume", S: [4]string{"username"},
 	Text: func(s *explain.Step) string {
 		if s.Verdict == explain.Pass {
@@ -928,7 +936,7 @@ var chkLoginShape = &explain.Check{Name: "login.shape", S: [4]string{"key"}, N: 
 
 // Checks lists every check the world records, for tests and documentation.
 func Checks() []*explain.Check {
-	return []*explain.Check{chkAuthHeaders, chkAuthUser, chkAuthToken, chkLoginUser, chkLoginPassword, chkLoginActive,
+	return []*explain.Check{chkAuthHeaders, chkAuthUser, chkAuthToken, chkTokenExpired, chkLoginUser, chkLoginPassword, chkLoginActive,
 		chkLoginIssued, chkLoginResume, chkLogout, chkMe, chkInfo, chkPermission, chkRoomAccess, chkRoomParam, chkRoomFound,
 		chkRoomKind, chkRoomArchived, chkInviteToken, chkInviteRoom, chkInviteValid, chkRoomType, chkInviteUser, chkInviteBan,
 		chkInviteUse, chkInviteAnswer, chkInviteRid, chkInviteMember, chkInviteDays, chkInviteMaxUses, chkInviteReuse,

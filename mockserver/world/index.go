@@ -3,6 +3,7 @@ package world
 import (
 	"iter"
 	"slices"
+	"time"
 )
 
 // idSet is a set of ids kept in insertion order with O(1) add, remove and lookup. A removal
@@ -164,9 +165,31 @@ func (s *store) delUser(u *User) {
 	s.users.del(u.ID)
 }
 
-// addLoginToken appends a login token to u.
-func (s *store) addLoginToken(u *User, t LoginToken) {
-	u.LoginTokens = append(u.LoginTokens, t)
+// addLoginToken appends a login session to u, first dropping u's sessions expired at now and,
+// when u would hold more than MaxLoginTokens, its oldest ones. Personal access tokens stay.
+func (s *store) addLoginToken(u *User, t LoginToken, now time.Time) {
+	sessions := 0
+	for _, old := range u.LoginTokens {
+		if old.session() && !old.expired(now) {
+			sessions++
+		}
+	}
+	keep := u.LoginTokens[:0]
+	for _, old := range u.LoginTokens {
+		switch {
+		case !old.session():
+		case old.expired(now):
+			s.unindexToken(old.HashedToken, u.ID)
+			continue
+		case sessions >= MaxLoginTokens:
+			sessions--
+			s.unindexToken(old.HashedToken, u.ID)
+			continue
+		}
+		keep = append(keep, old)
+	}
+	clear(u.LoginTokens[len(keep):])
+	u.LoginTokens = append(keep, t)
 	s.indexToken(t.HashedToken, u.ID)
 	s.users.touch(u.ID)
 }

@@ -3,7 +3,6 @@ package world
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"slices"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -13,12 +12,6 @@ import (
 func hashLoginToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// passwordDigest is the hex SHA-256 digest Meteor clients send as {digest, algorithm:"sha-256"}.
-func passwordDigest(password string) string {
-	sum := sha256.Sum256([]byte(password))
-	return hex.EncodeToString(sum[:])
 }
 
 // load replaces the world's data by the fixture set, dated now. Callers hold w.mutex.
@@ -34,10 +27,10 @@ func (w *World) load(f *fixtures.Set, now Date) {
 			u.Emails = []Email{{Address: fu.Email, Verified: true}}
 		}
 		if fu.Password != "" {
-			u.Password = passwordDigest(fu.Password)
+			u.Password = w.passwords.fixture(fu.ID, fu.Password)
 		}
 		for _, t := range fu.AuthTokens {
-			u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(t), When: now})
+			u.LoginTokens = append(u.LoginTokens, LoginToken{HashedToken: hashLoginToken(t), When: now, Type: personalAccessToken})
 		}
 		w.putUser(u)
 	}

@@ -47,10 +47,22 @@ type Email struct {
 }
 
 // LoginToken is a stored login token: only its hash (base64 of SHA-256), as Meteor stores it.
+// A fixture user's fixed token is a personal access token, as Rocket.Chat stores one
+// (Type "personalAccessToken"): it never expires and does not count as a session.
 type LoginToken struct {
 	HashedToken string `json:"hashedToken"`
 	When        Date   `json:"when"`
+	Type        string `json:"type,omitempty"`
 }
+
+// personalAccessToken is the Type of Rocket.Chat's personal access tokens: the
+// personalAccessTokens:generateToken method stores them among the login tokens with createdAt
+// instead of when (core-typings IPersonalAccessToken), so Meteor's expiry, which compares
+// when, never removes them [confirmed].
+const personalAccessToken = "personalAccessToken"
+
+// session reports whether t is a login session: it expires and counts towards MaxLoginTokens.
+func (t LoginToken) session() bool { return t.Type != personalAccessToken }
 
 // User is a stored user document (the `users` collection).
 type User struct {
@@ -61,8 +73,8 @@ type User struct {
 	Roles    []string `json:"roles"`
 	Active   bool     `json:"active"`
 	Type     string   `json:"type"`
-	// Password is the hex SHA-256 digest of the password (the form clients send as
-	// {digest, algorithm:"sha-256"}). [inferred: Rocket.Chat stores bcrypt of this digest]
+	// Password is bcrypt of the hex SHA-256 digest of the password (the digest is what clients
+	// send as {digest, algorithm:"sha-256"}), as Rocket.Chat keeps services.password.bcrypt.
 	Password    string       `json:"password,omitempty"`
 	LoginTokens []LoginToken `json:"loginTokens,omitempty"`
 	InviteToken string       `json:"inviteToken,omitempty"`

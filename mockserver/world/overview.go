@@ -91,7 +91,7 @@ func (w *World) Counts() Counts {
 	w.lockSettings()
 	defer w.unlock()
 	if w.pending {
-		return fixtureCounts(w.fixtures)
+		return fixtureCounts(w.fixtures, w.passwords)
 	}
 	return w.store.counts()
 }
@@ -104,11 +104,12 @@ func (st *store) counts() Counts {
 // built from it.
 var fixtureCountsOf sync.Map // *fixtures.Set -> Counts
 
-func fixtureCounts(fx *fixtures.Set) Counts {
+func fixtureCounts(fx *fixtures.Set, passwords *Passwords) Counts {
 	if c, ok := fixtureCountsOf.Load(fx); ok {
 		return c.(Counts)
 	}
-	built := &World{shared: &shared{fixtures: fx, clock: NewClock(), random: rand.Reader, siteURL: DefaultSiteURL, version: DefaultVersion}}
+	built := &World{shared: &shared{fixtures: fx, clock: NewClock(), random: rand.Reader, siteURL: DefaultSiteURL, version: DefaultVersion,
+		passwords: passwords}}
 	built.load(fx, dateOf(built.clock.Now()))
 	c := built.store.counts()
 	fixtureCountsOf.Store(fx, c)

@@ -32,13 +32,14 @@ var operations = map[string]string{
 	"RoomOf": "reads", "RoomRoles": "reads", "RoomsSince": "reads", "SubscriptionsSince": "reads",
 	"UserInfo": "reads", "ServerInfo": "reads", "CheckRateLimit": "reads", "Settings": "no data",
 	"SetSettings": "no data", "Counts": "reads", "Overview": "reads", "Explain": "no data",
+	"Epoch": "no data", "Snapshot": "reads", "SyncSince": "no data",
 
 	"Ban": "writes", "CreateRoom": "writes", "CreateUser": "writes", "DeleteRoom": "writes",
 	"DeleteUser": "writes", "FindOrCreateInvite": "writes", "Import": "writes",
 	"InviteToRoom": "writes", "JoinChannel": "writes", "Login": "writes", "Logout": "writes",
 	"RemoveInvite": "writes", "Reset": "writes", "SetVersion": "writes", "Unban": "writes",
 	"UseInviteToken": "writes", "AddRoomRole": "writes", "RemoveRoomRole": "writes", "Kick": "writes",
-	"Leave": "writes", "CreateDirectMessage": "writes",
+	"Leave": "writes", "CreateDirectMessage": "writes", "ImportSnapshot": "writes", "Rollback": "writes",
 }
 
 // TestEveryOperationLeavesTheSharedFixturesAlone runs every operation that writes, with
@@ -108,6 +109,8 @@ func TestEveryOperationLeavesTheSharedFixturesAlone(t *testing.T) {
 	_, err = w.Login(Credentials{User: "carol", Password: "rocket.chat"}) // writes into the rebuilt data
 	ok("Login after Reset", err)
 	run("Import", w.Import(changed))
+	run("ImportSnapshot", w.ImportSnapshot(w.Snapshot()))
+	run("Rollback", w.Rollback(func() (State, Recorder, error) { return changed, nil, nil }))
 	_, err = w.UseInviteToken("alice", "Forevr") // writes into imported data
 	ok("UseInviteToken after Import", err)
 
@@ -154,8 +157,8 @@ func TestAPendingWorldIsTheWorldItWouldHaveBeen(t *testing.T) {
 // dataless are the functions allowed to take w.mutex directly, and the operations allowed
 // to take it without building a pending world's data (they touch none).
 var (
-	mutexUsers   = []string{"lock", "lockSettings", "unlock"}
-	settingsOnly = []string{"Version", "SetVersion", "Info", "Sync", "Reset", "Counts"}
+	mutexUsers   = []string{"lock", "lockSettings", "unlock", "Rollback"} // Rollback replaces the data unrecorded
+	settingsOnly = []string{"Version", "SetVersion", "Info", "Sync", "Reset", "Counts", "Epoch"}
 )
 
 // TestEveryOperationLocksThroughLock reads the package's source: only lock, lockSettings and

@@ -3,7 +3,14 @@ package world
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 )
+
+// ErrRolledBack is wrapped by a Recorder's Wait error when the changes could not be made
+// durable and were undone: the world is back to what the recorder holds, so the operation
+// that made them may run again.
+var ErrRolledBack = errors.New("changes undone")
 
 // Collections of the stored documents, named as Rocket.Chat's MongoDB collections are in
 // State's JSON: the Collection of a Change.
@@ -137,4 +144,61 @@ func document(v any) json.RawMessage {
 		panic("world: encode document: " + err.Error())
 	}
 	return b
+}
+
+// Rollback puts the world back as its recorder holds it, after the recorder failed to make its
+// changes durable: restore runs with the world's lock held (so that nothing is recorded
+// meanwhile) and returns the recorded state and the recorder to use from now on (nil keeps the
+// current one). The data are replaced without being recorded; the clock is kept. When restore
+// fails the world is left as it is.
+func (w *World) Rollback(restore func() (State, Recorder, error)) error {
+	w.mutex.Lock()
+	defer w.mutex.Unlock() // not w.unlock: a rollback records nothing
+	st, r, err := restore()
+	if err != nil {
+		return err
+	}
+	if err := checkStateVersion(st.Version); err != nil {
+		return err
+	}
+	c := newStore()
+	if err := c.adopt(snapshotOf(st), w.passwords); err != nil {
+		return err
+	}
+	w.store, w.pending = c, false
+	if st.Version != "" {
+		w.version = st.Version
+	}
+	if r != nil {
+		w.recorder = r
+	}
+	w.epoch++
+	w.forget()
+	return nil
+}
+
+// Epoch counts the world's rollbacks: take it before an operation, and hand it to SyncSince
+// after.
+func (w *World) Epoch() uint64 {
+	w.lockSettings()
+	defer w.unlock()
+	return w.epoch
+}
+
+// SyncSince is Sync for an operation begun at epoch e (Epoch): it reports an error wrapping
+// ErrRolledBack exactly when what the operation saw or did may have been undone, that is
+// when the world was rolled back since e. A rollback from before e is no failure of the
+// operation's: it saw the state put back.
+func (w *World) SyncSince(ctx context.Context, e uint64) error {
+	err := w.Sync(ctx)
+	if w.Epoch() != e {
+		if errors.Is(err, ErrRolledBack) {
+			return err
+		}
+		return fmt.Errorf("the world was put back as its recorder holds it: %w", ErrRolledBack)
+	}
+	if errors.Is(err, ErrRolledBack) {
+		return nil
+	}
+	return err
 }

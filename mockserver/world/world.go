@@ -44,6 +44,9 @@ type Options struct {
 	Version  string        // "" = DefaultVersion
 	Random   io.Reader     // nil = crypto/rand; source of ids and tokens
 	SiteURL  string        // "" = DefaultSiteURL; invite urls are SiteURL + "/invite/" + _id
+	// Passwords hashes passwords and keeps the fixture users' hashes; share one between the
+	// worlds of a server. nil = one shared by every world, at DefaultBcryptCost.
+	Passwords *Passwords
 }
 
 // World is one isolated Rocket.Chat server state. It is safe for concurrent use.
@@ -67,12 +70,13 @@ type shared struct {
 	// mutex guards everything below. Operations take it through lock (data) or lockSettings
 	// (version, recorder: no data) and release it through unlock, never directly: lock is where
 	// a pending world builds its data, unlock where changes are recorded.
-	mutex    sync.Mutex
-	fixtures *fixtures.Set // read only: sandboxes share one set
-	clock    *Clock
-	random   io.Reader
-	siteURL  string
-	version  string
+	mutex     sync.Mutex
+	fixtures  *fixtures.Set // read only: sandboxes share one set
+	clock     *Clock
+	random    io.Reader
+	siteURL   string
+	version   string
+	passwords *Passwords // fixture users' hashes, made once per fixture set and cost
 
 	store // the data and their indexes (index.go); empty while pending
 
@@ -83,6 +87,7 @@ type shared struct {
 
 	recorder  Recorder // nil: changes are not recorded (record.go)
 	seq       uint64   // the Seq of the last recorded Changeset
+	epoch     uint64   // rollbacks so far (record.go)
 	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
 	versioned bool     // the version changed since the last unlock
 }
@@ -90,12 +95,16 @@ type shared struct {
 // New returns a world loaded with o.Fixtures.
 func New(o Options) (*World, error) {
 	w := &World{shared: &shared{
-		fixtures: o.Fixtures,
-		clock:    o.Clock,
-		random:   o.Random,
-		siteURL:  strings.TrimRight(o.SiteURL, "/"),
-		version:  DefaultVersion,
+		fixtures:  o.Fixtures,
+		clock:     o.Clock,
+		random:    o.Random,
+		siteURL:   strings.TrimRight(o.SiteURL, "/"),
+		version:   DefaultVersion,
+		passwords: o.Passwords,
 	}}
+	if w.passwords == nil {
+		w.passwords = defaultPasswords()
+	}
 	if w.fixtures == nil {
 		w.fixtures = fixtures.Default()
 	}
@@ -207,63 +216,41 @@ func (w *World) Reset() error {
 	return nil
 }
 
-// Export returns a deep copy of the world's data.
+// Export returns a deep copy of the world's data (its collections empty, not nil, when they
+// hold nothing).
 func (w *World) Export() State {
-	w.lock()
-	defer w.unlock()
-	s := State{Version: w.version}
-	for u := range w.users.values() {
-		s.Users = append(s.Users, *u.clone())
-	}
-	for r := range w.rooms.values() {
-		s.Rooms = append(s.Rooms, *r.clone())
-	}
-	for sub := range w.subs.values() {
-		s.Subscriptions = append(s.Subscriptions, *sub.clone())
-	}
-	s.Invites = make([]Invite, 0, w.invites.len())
-	for inv := range w.invites.values() {
-		s.Invites = append(s.Invites, *inv.clone())
-	}
-	for d := range w.trash.values() {
-		s.Trash = append(s.Trash, *d)
-	}
-	return s
+	snap := w.Snapshot()
+	return State{Version: snap.Version, Users: snap.Users.slice(), Rooms: snap.Rooms.slice(),
+		Subscriptions: snap.Subscriptions.slice(), Invites: snap.Invites.slice(), Trash: snap.Trash.slice()}
 }
 
 // Import replaces the world's data with s (as produced by Export), keeping copies: the world
-// shares no slices or pointers with s. The version is set when s.Version is not empty.
-func (w *World) Import(s State) error {
-	if s.Version != "" {
-		if err := CheckVersion(s.Version); err != nil {
-			return err
-		}
+// shares no slices or pointers with s. The version is set when s.Version is not empty. A
+// password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
+// bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
+func (w *World) Import(s State) error { return w.ImportSnapshot(snapshotOf(s)) }
+
+// snapshotOf is a Snapshot of copies of s's documents.
+func snapshotOf(s State) Snapshot {
+	return Snapshot{Version: s.Version,
+		Users:         copiesOf(s.Users, func(u *User) User { return *u.clone() }),
+		Rooms:         copiesOf(s.Rooms, func(r *Room) Room { return *r.clone() }),
+		Subscriptions: copiesOf(s.Subscriptions, func(sub *Subscription) Subscription { return *sub.clone() }),
+		Invites:       copiesOf(s.Invites, (*Invite).copy),
+		Trash:         copiesOf(s.Trash, func(d *Deleted) Deleted { return *d }),
 	}
-	if err := checkState(s); err != nil {
+}
+
+// ImportSnapshot is Import without the copies: the documents of s become the world's, so
+// that a state decoded document by document (PUT /_mock/state) is held once. The caller must
+// not use s afterwards. Nil collections are empty.
+func (w *World) ImportSnapshot(s Snapshot) error {
+	if err := checkStateVersion(s.Version); err != nil {
 		return err
 	}
 	c := newStore()
-	for i := range s.Users {
-		c.putUser(s.Users[i].clone())
-	}
-	for i := range s.Rooms {
-		r := s.Rooms[i].clone()
-		c.rooms.put(r.ID, r)
-	}
-	for i := range s.Subscriptions {
-		sub := s.Subscriptions[i].clone()
-		sub.Rid = c.canonicalRid(sub.Rid)
-		sub.U.ID = c.canonicalUID(sub.U.ID)
-		c.putSub(sub)
-	}
-	for i := range s.Invites {
-		inv := s.Invites[i].clone()
-		inv.Rid, inv.UserID = c.canonicalRid(inv.Rid), c.canonicalUID(inv.UserID)
-		c.putInvite(inv)
-	}
-	for i := range s.Trash {
-		d := s.Trash[i]
-		c.toTrash(&d)
+	if err := c.adopt(s, w.passwords); err != nil {
+		return err
 	}
 	w.lock()
 	defer w.unlock()
@@ -273,6 +260,73 @@ func (w *World) Import(s State) error {
 		w.version, w.versioned = s.Version, true
 	}
 	return nil
+}
+
+// checkStateVersion refuses a state's version the mock cannot emulate; "" keeps the world's.
+func checkStateVersion(v string) error {
+	if v == "" {
+		return nil
+	}
+	if p, ok := parseVersion(v); !ok || p[0] != 8 || p[1] < 3 || p[1] > 4 {
+		return ErrInvalidVersion(v)
+	}
+	return nil
+}
+
+// adopt fills an empty store with the documents of s, refusing ids that are missing or
+// repeated (and a user's subscription to a room twice) and passwords that are not hashes.
+// Nothing is marked as changed: a Replace records every document anyway.
+func (c *store) adopt(s Snapshot, passwords *Passwords) error {
+	bad := func(what, id string) error {
+		return coded("error-invalid-state", fmt.Sprintf("%s %q: missing or duplicate _id", what, id), nil)
+	}
+	c.track(false)
+	defer c.track(true)
+	for _, u := range s.Users.Drain() {
+		if u.ID == "" || c.users.get(u.ID) != nil {
+			return bad("user", u.ID)
+		}
+		if err := checkStoredPassword(u.Password); err != nil {
+			return coded("error-invalid-state", fmt.Sprintf("user %q: %v", u.ID, err), nil)
+		}
+		if isLegacyDigest(u.Password) {
+			u.Password = passwords.hash(u.Password)
+		}
+		c.putUser(u)
+	}
+	for _, r := range s.Rooms.Drain() {
+		if r.ID == "" || c.rooms.get(r.ID) != nil {
+			return bad("room", r.ID)
+		}
+		c.rooms.put(r.ID, r)
+	}
+	for _, sub := range s.Subscriptions.Drain() {
+		if sub.ID == "" || c.subs.get(sub.ID) != nil {
+			return bad("subscription", sub.ID)
+		}
+		if _, twice := c.subOf[subKey(sub.Rid, sub.U.ID)]; twice {
+			return bad("subscription", sub.ID)
+		}
+		sub.Rid = c.canonicalRid(sub.Rid)
+		sub.U.ID = c.canonicalUID(sub.U.ID)
+		c.putSub(sub)
+	}
+	for _, inv := range s.Invites.Drain() {
+		if inv.ID == "" || c.invites.get(inv.ID) != nil {
+			return bad("invite", inv.ID)
+		}
+		inv.Rid, inv.UserID = c.canonicalRid(inv.Rid), c.canonicalUID(inv.UserID)
+		c.putInvite(inv)
+	}
+	for _, d := range s.Trash.Drain() {
+		c.toTrash(d)
+	}
+	return nil
+}
+
+// track turns the tables' change marks on or off: a store being filled from a state needs none.
+func (c *store) track(on bool) {
+	c.users.untracked, c.rooms.untracked, c.subs.untracked, c.invites.untracked, c.trash.untracked = !on, !on, !on, !on, !on
 }
 
 // canonicalRid returns the stored room's own copy of rid (or rid, for an unknown room), so
@@ -293,46 +347,6 @@ func (s *store) canonicalUID(uid string) string {
 	return uid
 }
 
-// checkState refuses states whose ids are missing or repeated.
-func checkState(s State) error {
-	bad := func(what, id string) error {
-		return coded("error-invalid-state", fmt.Sprintf("%s %q: missing or duplicate _id", what, id), nil)
-	}
-	seen := map[string]bool{}
-	check := func(what, id string) error {
-		k := what + "\x00" + id
-		if id == "" || seen[k] {
-			return bad(what, id)
-		}
-		seen[k] = true
-		return nil
-	}
-	for _, u := range s.Users {
-		if err := check("user", u.ID); err != nil {
-			return err
-		}
-	}
-	for _, r := range s.Rooms {
-		if err := check("room", r.ID); err != nil {
-			return err
-		}
-	}
-	for _, sub := range s.Subscriptions {
-		if err := check("subscription", sub.ID); err != nil {
-			return err
-		}
-		if err := check("membership", sub.Rid+"\x00"+sub.U.ID); err != nil {
-			return bad("subscription", sub.ID)
-		}
-	}
-	for _, inv := range s.Invites {
-		if err := check("invite", inv.ID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // table is a collection kept in insertion order (MongoDB's natural order for find({})). It
 // remembers which documents were written since the world last recorded its changes.
 //
@@ -341,10 +355,11 @@ func checkState(s State) error {
 // document the table holds one map entry and one pointer: with 100k invites, an ordered id
 // set beside a map by id cost about 50 more bytes each.
 type table[T any] struct {
-	slot    map[string]int
-	docs    []*T
-	touched []string // ids written or deleted since the last record, in first-write order
-	seen    map[string]bool
+	slot      map[string]int
+	docs      []*T
+	touched   []string // ids written or deleted since the last record, in first-write order
+	seen      map[string]bool
+	untracked bool // writes are not marked (a store being filled by ImportSnapshot)
 }
 
 func newTable[T any]() table[T] { return table[T]{slot: map[string]int{}} }
@@ -433,6 +448,9 @@ func (t *table[T]) ids() []string {
 
 // touch marks document id as changed in place: callers touch what they edit through a pointer.
 func (t *table[T]) touch(id string) {
+	if t.untracked {
+		return
+	}
 	if t.seen == nil {
 		t.seen = map[string]bool{}
 	}

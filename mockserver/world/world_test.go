@@ -391,8 +391,12 @@ func TestListAndRemoveInvites(t *testing.T) {
 	w := newWorld(t, "")
 	_, err := w.ListInvites("alice")
 	failure{code: "not_authorized"}.check(t, err)
-	list, err := w.ListInvites(admin)
-	if err != nil || len(list) != 6 || list[0].ID != "PrjXok" || list[0].URL != "" {
+	copies, err := w.ListInvites(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := copies.slice()
+	if len(list) != 6 || list[0].ID != "PrjXok" || list[0].URL != "" {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
 	failure{code: "not_authorized"}.check(t, w.RemoveInvite("alice", "PrjXok"))

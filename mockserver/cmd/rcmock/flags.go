@@ -68,6 +68,28 @@ func (f positiveIntFlag) Set(s string) error {
 	return nil
 }
 
+// rangeIntFlag is an int flag within [min, max].
+type rangeIntFlag struct {
+	n        *int
+	min, max int
+}
+
+func (f rangeIntFlag) String() string {
+	if f.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f rangeIntFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < f.min || n > f.max {
+		return fmt.Errorf("want a whole number from %d to %d", f.min, f.max)
+	}
+	*f.n = n
+	return nil
+}
+
 // boolFlag is a bool flag that names its forms.
 type boolFlag struct{ b *bool }
 

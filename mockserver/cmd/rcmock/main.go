@@ -27,6 +27,7 @@ import (
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver"
+	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
 // Exit codes.
@@ -54,6 +55,7 @@ const gcPercent = 400
 
 func main() {
 	tuneGC(os.Getenv)
+	limitMemory = debug.SetMemoryLimit
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
@@ -69,6 +71,27 @@ func tuneGC(getenv func(string) string) bool {
 		return false
 	}
 	debug.SetGCPercent(gcPercent)
+	return true
+}
+
+// memoryHeadroom is what the soft memory limit allows besides the journal budget: the worlds
+// (about 17 KiB per sandbox of the default fixtures), login tokens at their cap, requests in
+// flight (1 MiB bodies at most), large answers being written, and the runtime.
+const memoryHeadroom = 224 << 20
+
+// limitMemory sets the Go runtime's soft memory limit; main sets it to debug.SetMemoryLimit,
+// so that tests running run in-process keep their own.
+var limitMemory func(int64) int64
+
+// tuneMemory sets the soft memory limit to the journal budget plus memoryHeadroom unless
+// GOMEMLIMIT is set, and reports whether it did. With GOGC at 400 the heap may grow to five
+// times what it holds before a collection; the limit makes the collector work harder instead
+// once the process nears the budget, so that rcmock's memory has one bound whatever the load.
+func tuneMemory(getenv func(string) string, budget int64, set func(int64) int64) bool {
+	if getenv("GOMEMLIMIT") != "" || set == nil {
+		return false
+	}
+	set(budget + memoryHeadroom)
 	return true
 }
 
@@ -102,11 +125,17 @@ type options struct {
 	strict       bool
 	emulate      string
 	controlToken string
-	journalSize  int
-	maxSandboxes int
-	latency      time.Duration
-	siteURL      string
-	stateFile    string
+	// tokenOnCommandLine: the token came from --control-token, which every local user can
+	// read in the process list.
+	tokenOnCommandLine bool
+	allowedHosts       []string
+	bcryptCost         int
+	journalSize        int
+	journalBudget      byteSize
+	maxSandboxes       int
+	latency            time.Duration
+	siteURL            string
+	stateFile          string
 	// readHeaderTimeout bounds the time a client may take to send a request's headers.
 	readHeaderTimeout time.Duration
 	// rateLimit, rateLimitCalls and rateLimitInterval are --rate-limit and its two knobs.
@@ -127,7 +156,9 @@ Flags:
 const usageTail = `
 Environment:
   PORT                  when --addr is not given, listen on 127.0.0.1:$PORT
-  RCMOCK_CONTROL_TOKEN  the control token, when --control-token is not given
+  RCMOCK_CONTROL_TOKEN  the control token, when --control-token is not given (which every
+                        local user can read in the process list)
+  GOMEMLIMIT            Go's soft memory limit (default: --journal-budget plus 224MiB)
   ADMIN_USERNAME, ADMIN_PASS, ADMIN_EMAIL, ADMIN_NAME
                         as in the Rocket.Chat image: when ADMIN_PASS is set, that admin is
                         added to the fixtures (or the user with that username becomes it)
@@ -141,9 +172,14 @@ Routes:
                              journal with the reason behind every answer
   /livez                     health check
 
+/_mock/ answers requests sent to localhost, *.localhost, 127.0.0.0/8, [::1] or an
+--allowed-hosts name, never to other sites' pages, and without a control token only loopback
+clients.
+
 Exit status: 0 after a clean shutdown (SIGINT, SIGTERM), 1 when serving fails,
 2 for bad flags or a bad fixtures file (reported as file:line: problem) or a state file
-that cannot be read (corrupt, not a state file, or in use by another rcmock).
+that cannot be opened (corrupt, not a state file, permission denied, or in use by another
+rcmock).
 `
 
 // parseFlags reads args and the environment into options.
@@ -157,9 +193,14 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	logLevel := fs.String("log-level", "info", "least `LEVEL` logged: debug, info, warn or error; request lines are info, so warn turns them off (e.g. for load tests), and debug adds to each the explanation of the answer; the listening, shutting down and stopped lines are always written. Logs reach stderr in batches, at most 100ms late")
 	fs.Var(boolFlag{&o.strict}, "strict", "answer 500 error-contract-violation when an answer breaks spec/ (otherwise log a warning)")
 	fs.StringVar(&o.emulate, "emulate", "", "Rocket.Chat `VERSION` the default world behaves like, e.g. 8.3.0 (no ban check in useInviteToken) (default 8.4.0)")
-	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/")
+	fs.StringVar(&o.controlToken, "control-token", "", "open the control API to any address for requests with \"Authorization: Bearer `TOKEN`\"; without it only loopback clients may use /_mock/. Prefer RCMOCK_CONTROL_TOKEN: a flag is visible to every local user in the process list")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated `HOSTS` that requests to /_mock/ may name in their Host header besides localhost, *.localhost, 127.0.0.0/8 and [::1] (e.g. rcmock.ci.svc; .example.com allows a domain and its subdomains)")
+	o.bcryptCost = world.DefaultBcryptCost
+	fs.Var(rangeIntFlag{&o.bcryptCost, world.DefaultBcryptCost, world.MaxBcryptCost}, "bcrypt-cost", fmt.Sprintf("bcrypt `COST` of stored passwords, %d to %d: a login takes about 1.3 ms at 4 and doubles with each step (Rocket.Chat uses 10, ~70 ms)", world.DefaultBcryptCost, world.MaxBcryptCost))
 	o.journalSize = mockserver.DefaultJournalSize
 	fs.Var(positiveIntFlag{&o.journalSize, "requests"}, "journal-size", "`N` requests kept per world in the journal (GET /_mock/requests)")
+	o.journalBudget = mockserver.DefaultJournalBudget
+	fs.Var(&o.journalBudget, "journal-budget", "`SIZE` all journals hold together (e.g. 64MiB, 512KiB, or bytes); beyond it the oldest entries of any world go first")
 	o.maxSandboxes = mockserver.DefaultMaxSandboxes
 	fs.Var(positiveIntFlag{&o.maxSandboxes, "sandboxes"}, "max-sandboxes", "`N` sandboxes held at once; opening one more answers 429 error-too-many-sandboxes (an unused sandbox costs about 1 KiB, a used one about as much as the default world)")
 	fs.Var(durationFlag{&o.latency, 0, mockserver.MaxLatency, "50ms"}, "latency", "`duration` to wait before each Rocket.Chat API answer of the default world, e.g. 50ms (at most 10s)")
@@ -194,6 +235,12 @@ func parseFlags(args []string, getenv func(string) string, stdout io.Writer) (op
 	}
 	if !set["control-token"] {
 		o.controlToken = getenv("RCMOCK_CONTROL_TOKEN")
+	}
+	o.tokenOnCommandLine = set["control-token"] && o.controlToken != ""
+	for _, h := range strings.Split(*allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			o.allowedHosts = append(o.allowedHosts, h)
+		}
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
 		return o, usageError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
@@ -236,6 +283,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	tuneMemory(getenv, int64(o.journalBudget), limitMemory)
 	logs := newLogBuffer(stderr, logFlushInterval)
 	defer logs.Close() // runs last: every line, the final ones included, reaches stderr
 	logger := newLogger(o.logFormat, o.logLevel, logs)
@@ -268,6 +316,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	hs.RegisterOnShutdown(srv.EndStreams) // Shutdown waits for no dashboard's event stream
 	lifecycle.Info("listening", slog.String("addr", ln.Addr().String()), slog.Bool("strict", o.strict),
 		slog.Bool("controlToken", o.controlToken != ""))
+	warnExposure(lifecycle, o, ln.Addr())
 	_ = logs.Flush() // whoever waits for the listening line gets it now
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -289,6 +338,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// warnExposure warns about settings that expose more than a developer may think: a control
+// token others can read, and a listening address other machines reach without one.
+func warnExposure(log *slog.Logger, o options, addr net.Addr) {
+	if o.tokenOnCommandLine {
+		log.Warn("the control token given with --control-token is visible to every local user in the process list; set RCMOCK_CONTROL_TOKEN instead")
+	}
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && o.controlToken == "" {
+		log.Warn("listening on an address other machines can reach, without a control token: they reach the Rocket.Chat API "+
+			"(/api/..., /sandboxes/{id}/api/...), where the fixture users' passwords and fixed tokens are public "+
+			"(the default fixtures' admin-token is an admin's); the control API (/_mock/) still answers loopback clients only",
+			slog.String("addr", addr.String()))
+	}
+}
+
 func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserver.Option {
 	opts := []mockserver.Option{
 		mockserver.WithFixtures(fx),
@@ -296,8 +359,11 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		mockserver.WithLogger(logger),
 		mockserver.WithJournalSize(o.journalSize),
 		mockserver.WithMaxSandboxes(o.maxSandboxes),
+		mockserver.WithJournalBudget(int64(o.journalBudget)),
 		mockserver.WithLatency(o.latency),
 		mockserver.WithControlToken(o.controlToken),
+		mockserver.WithAllowedHosts(o.allowedHosts...),
+		mockserver.WithBcryptCost(o.bcryptCost),
 	}
 	if o.emulate != "" {
 		opts = append(opts, mockserver.WithEmulate(o.emulate))
@@ -315,6 +381,35 @@ func serverOptions(o options, fx *fixtures.Set, logger *slog.Logger) []mockserve
 		opts = append(opts, mockserver.WithStateFile(o.stateFile))
 	}
 	return opts
+}
+
+// byteSize is a flag holding a number of bytes, written as a number with an optional binary
+// unit: 1048576, 512KiB, 64MiB, 1GiB (also KB/MB/GB, K/M/G, read as the binary units).
+type byteSize int64
+
+func (b *byteSize) String() string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if int64(*b) >= u.size && int64(*b)%u.size == 0 {
+			return strconv.FormatInt(int64(*b)/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	mult := map[string]int64{"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
+		"m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}[unit]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || mult == 0 || n <= 0 || n > (1<<62)/mult {
+		return fmt.Errorf("want a positive size such as 64MiB, 512KiB or a number of bytes")
+	}
+	*b = byteSize(n * mult)
+	return nil
 }
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -35,6 +36,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	}
 	for _, want := range []string{"-addr", "-fixtures", "-log-format", "-strict", "-emulate", "-control-token",
 		"-journal-size", "-max-sandboxes", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
+		"-journal-size", "-journal-budget", "-allowed-hosts", "-bcrypt-cost", "-latency", "-site-url", "-state-file", "-log-level", "-read-header-timeout", "PORT", "RCMOCK_CONTROL_TOKEN", "ADMIN_USERNAME", "ADMIN_PASS",
 		"/_mock/", "/sandboxes/{id}/api/", "127.0.0.1:3000"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("--help does not mention %s:\n%s", want, stdout.String())
@@ -50,6 +52,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("users:\n  - _id: a\n    username: a\n    colour: red\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	garbage := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -58,7 +64,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 	}{
 		{"bad fixtures", []string{"--fixtures", bad}, nil, bad + ":4: "},
 		{"missing fixtures", []string{"--fixtures", bad + ".nope"}, nil, "no such file"},
-		{"unknown flag", []string{"--colour"}, nil, "unknown flag --colour: rcmock takes --addr host:port, --control-token TOKEN, --cors-origin ORIGINS, --emulate VERSION, --fixtures FILE,"},
+		{"unknown flag", []string{"--colour"}, nil, "unknown flag --colour: rcmock takes --addr host:port, --allowed-hosts HOSTS, --bcrypt-cost COST, --control-token TOKEN, --cors-origin ORIGINS, --emulate VERSION, --fixtures FILE,"},
 		{"flag without its value", []string{"--fixtures"}, nil, "--fixtures needs a value: --fixtures FILE"},
 		{"stray argument", []string{"serve"}, nil, `unexpected argument "serve"`},
 		{"bad log format", []string{"--log-format", "xml"}, nil, "want text or json"},
@@ -74,6 +80,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad rate limit", []string{"--rate-limit", "--rate-limit-calls", "-3"}, nil, `invalid value "-3" for flag -rate-limit-calls: want a whole number of calls, at least 1`},
 		{"tiny rate limit window", []string{"--rate-limit", "--rate-limit-interval", "1us"}, nil, "interval"},
 		{"empty CORS origin", []string{"--cors-origin", " "}, nil, "--cors-origin"},
+		{"bad bcrypt cost", []string{"--bcrypt-cost", "31"}, nil, `invalid value "31" for flag -bcrypt-cost: want a whole number from 4 to 14`},
+		{"a state file that is not one", []string{"--state-file", garbage}, nil, garbage + ": not a state file"},
+		{"bad journal budget", []string{"--journal-budget", "lots"}, nil, "journal-budget"},
+		{"zero journal budget", []string{"--journal-budget", "0"}, nil, "journal-budget"},
 		{"bad PORT", nil, map[string]string{"PORT": "http"}, "PORT"},
 		{"bad log level", []string{"--log-level", "loud"}, nil, "want debug, info, warn or error"},
 		{"numeric log level", []string{"--log-level", "INFO+4"}, nil, "want debug, info, warn or error"},
@@ -429,5 +439,76 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("GC target %d, want %d", got, gcPercent)
+	}
+}
+
+func TestTuneMemory(t *testing.T) {
+	var limit int64
+	set := func(n int64) int64 { limit = n; return 0 }
+	if tuneMemory(envOf(map[string]string{"GOMEMLIMIT": "1GiB"}), 64<<20, set) || limit != 0 {
+		t.Error("tuneMemory set a limit although GOMEMLIMIT is set")
+	}
+	if !tuneMemory(noEnv, 64<<20, set) || limit != 64<<20+memoryHeadroom {
+		t.Errorf("limit %d, want the budget plus %d", limit, memoryHeadroom)
+	}
+}
+
+func TestAllowedHostsFlag(t *testing.T) {
+	o, err := parseFlags([]string{"--allowed-hosts", "rcmock.ci.svc, .cluster.example,,"}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(o.allowedHosts, "|"); got != "rcmock.ci.svc|.cluster.example" {
+		t.Errorf("allowed hosts %q", got)
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), []string{"--allowed-hosts", "http://evil"}, noEnv, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "allowed hosts") {
+		t.Errorf("--allowed-hosts http://evil: exit %d, stderr %q; want 2 naming the flag's value", code, stderr.String())
+	}
+}
+
+// TestExposureWarnings: a control token on the command line (readable in the process list) and
+// a non-loopback address without a token (the fixture users' public tokens reachable from other
+// machines) are each said once, at warn level; the safe settings say nothing.
+func TestExposureWarnings(t *testing.T) {
+	loopback := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}
+	anyAddr := &net.TCPAddr{IP: net.IPv4zero, Port: 3000}
+	for _, c := range []struct {
+		name string
+		o    options
+		addr net.Addr
+		want []string
+	}{
+		{"loopback, no token", options{}, loopback, nil},
+		{"token from the environment", options{controlToken: "s3cret"}, anyAddr, nil},
+		{"token on the command line", options{controlToken: "s3cret", tokenOnCommandLine: true}, loopback,
+			[]string{"--control-token is visible to every local user", "RCMOCK_CONTROL_TOKEN"}},
+		{"every interface, no token", options{}, anyAddr, []string{"other machines can reach", "admin-token", "/api/...", "addr=0.0.0.0:3000"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			warnExposure(newLogger("text", slog.LevelInfo, &out), c.o, c.addr)
+			if len(c.want) == 0 && out.Len() > 0 {
+				t.Errorf("unexpected warning: %s", out.String())
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) || !strings.Contains(out.String(), "level=WARN") {
+					t.Errorf("warning %q lacks %q", out.String(), w)
+				}
+			}
+		})
+	}
+}
+
+func TestJournalBudgetFlag(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "512KiB": 512 << 10, "64MiB": 64 << 20, "2G": 2 << 30, "3mb": 3 << 20} {
+		o, err := parseFlags([]string{"--journal-budget", in}, noEnv, io.Discard)
+		if err != nil || int64(o.journalBudget) != want {
+			t.Errorf("--journal-budget %s: %d, %v; want %d", in, o.journalBudget, err, want)
+		}
+	}
+	if o, _ := parseFlags(nil, noEnv, io.Discard); o.journalBudget.String() != "64MiB" {
+		t.Errorf("default %s, want 64MiB", o.journalBudget.String())
 	}
 }
