@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rcinvite/rcinvite/mockserver/explain"
+	"github.com/rcinvite/rcinvite/spec"
 )
 
 // journalBodyLimit is the most of a request or response body a journal entry keeps.
@@ -165,10 +166,9 @@ func newJournal(size int, budget *journalBudget) *journal {
 // taken. e's body fields and Explain are ignored and Truncated is set from b. The oldest entry
 // goes when the world holds maxSize, and the oldest of any world while the budget is exceeded.
 func (j *journal) record(e JournalEntry, b rawBodies, tr *explain.Trace) {
-	login := loginLike(e.Path)
-	e.Query = journalQuery(e.Query, login)
-	e.RequestBody = journalBody(clip(b.request), b.requestCut, b.requestType, login)
-	e.ResponseBody = journalBody(clip(b.response), b.responseCut, "application/json", login)
+	e.Query = spec.RedactQuery(e.Query, e.Path)
+	e.RequestBody = spec.RedactBody(clip(b.request), b.requestCut, b.requestType, e.Path)
+	e.ResponseBody = spec.RedactBody(clip(b.response), b.responseCut, "application/json", e.Path)
 	e.Truncated = b.requestCut || b.responseCut
 	e.Explain = nil
 	rec := &journalRecord{j: j, method: e.Method, path: e.Path, status: e.Status, user: e.User, doc: entryDoc(e)}
@@ -220,7 +220,7 @@ func clip(b []byte) []byte { return b[:min(len(b), journalBodyLimit)] }
 // without its explanation (worded when read, see entryJSON): what encode(e) writes after
 // `{"id":…,` for an entry without Explain, written by hand because every answered request records
 // an entry, and encoding/json took as long as the rest of the journal. The bodies must be
-// compact JSON (journalBody's). TestJournalCountsEveryStoredByte holds it to encode(e), so a
+// compact JSON (spec.RedactBody's). TestJournalCountsEveryStoredByte holds it to encode(e), so a
 // field added to JournalEntry must be written here, and is then counted in the budget.
 func entryDoc(e JournalEntry) []byte {
 	doc := make([]byte, 0, 160+len(e.Path)+len(e.Query)+len(e.RequestBody)+len(e.ResponseBody))

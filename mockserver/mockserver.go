@@ -180,7 +180,7 @@ func newSandboxID() string {
 // A world then answers in this order: the request body is captured for the journal; the
 // world's latency is slept (a client that leaves meanwhile gets no answer); the world's
 // Rocket.Chat API handler answers; the journal records the exchange, its bodies and query
-// redacted (redact.go) before they are stored.
+// redacted (spec.RedactBody) before they are stored.
 // Every request ends with one log line: method, path, status, duration and sandbox.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()

@@ -253,6 +253,15 @@ type Error struct {
 	Exchange  *Exchange      // the request and this answer; nil for an Error built by hand
 }
 
+// redactedBody is the answer with its secrets redacted, judged as an answer to its request.
+func (e *Error) redactedBody() json.RawMessage {
+	path := ""
+	if e.Exchange != nil {
+		path = e.Exchange.route()
+	}
+	return spec.RedactBody(e.Body, false, "application/json", path)
+}
+
 // ErrorOf reads a Rocket.Chat error answer.
 func ErrorOf(r *Response) *Error {
 	e := &Error{Operation: r.Operation, Status: r.Status, Body: r.Body, Exchange: r.Exchange}
@@ -270,7 +279,7 @@ func ErrorOf(r *Response) *Error {
 
 // Error is one line: the operation, the status and the answer (secrets redacted, cut).
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s: HTTP %d: %s", e.Operation, e.Status, shorten(spec.RedactBody(e.Body, false), 400))
+	return fmt.Sprintf("%s: HTTP %d: %s", e.Operation, e.Status, shorten(e.redactedBody(), 400))
 }
 
 // GomegaString is how Gomega shows the error in a failure message ("Unexpected error: …"):

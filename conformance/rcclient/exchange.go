@@ -30,10 +30,20 @@ type Exchange struct {
 
 // RequestBody is the request body as JSON with secrets redacted (a JSON string when it was
 // not JSON); nil when the request had none.
-func (e *Exchange) RequestBody() json.RawMessage { return spec.RedactBody(e.request, false) }
+func (e *Exchange) RequestBody() json.RawMessage {
+	return spec.RedactBody(e.request, false, "application/json", e.route())
+}
 
 // ResponseBody is the answer's body in the same form as RequestBody.
-func (e *Exchange) ResponseBody() json.RawMessage { return spec.RedactBody(e.response, e.responseCut) }
+func (e *Exchange) ResponseBody() json.RawMessage {
+	return spec.RedactBody(e.response, e.responseCut, "application/json", e.route())
+}
+
+// route is the exchange's path without its query: what decides whether the call is login-like.
+func (e *Exchange) route() string {
+	path, _, _ := strings.Cut(e.Path, "?")
+	return path
+}
 
 // String shows the exchange in two lines, each body cut after 1500 bytes:
 //

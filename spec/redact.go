@@ -1,4 +1,4 @@
-package mockserver
+package spec
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // ("pass_word", "X-Auth-Token") do not hide a secret.
 
 // redacted replaces the value of every field that may hold a secret.
-const redacted = "[redacted]"
+const Redacted = "[redacted]"
 
 // secretNames are the normalised field names (normalName) that hold a secret anywhere.
 var secretNames = []string{"pass", "pwd", "secret", "resume", "bcrypt"}
@@ -165,14 +165,25 @@ var secretWords = func() (by [26][]secretWord) {
 	return by
 }()
 
-// journalBody turns a captured body into what the journal stores and shows: JSON stays JSON
+// RedactBody turns a captured request or answer body of a call to path into JSON that is safe
+// to store or show (the mock's journal, the conformance client's failure messages): see
+// redactBody. Nothing it returns can be replayed to log in.
+func RedactBody(b []byte, cut bool, contentType, path string) json.RawMessage {
+	return redactBody(b, cut, contentType, loginLike(path))
+}
+
+// RedactQuery is a raw query string of a call to path with the values of secret parameters
+// redacted: see redactQuery.
+func RedactQuery(query, path string) string { return redactQuery(query, loginLike(path)) }
+
+// redactBody turns a captured body into what the journal stores and shows: JSON stays JSON
 // (compact) with its secrets redacted; a form keeps its shape with the values of secret fields
 // redacted; anything else becomes a JSON string, or "[redacted]" whole when it could hold a
 // secret that no field name delimits (text, a cut or broken document, a form whose names are
 // not names). Empty is nil. A body is judged as the mock decodes it (its Content-Type) and, for
 // a form holding a JSON document (curl -d '{...}'), as both.
 // login tells that the call is login-like (loginLike).
-func journalBody(b []byte, cut bool, contentType string, login bool) json.RawMessage {
+func redactBody(b []byte, cut bool, contentType string, login bool) json.RawMessage {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil
 	}
@@ -195,7 +206,7 @@ func journalBody(b []byte, cut bool, contentType string, login bool) json.RawMes
 			return v
 		}
 	}
-	return jsonString(redacted)
+	return jsonString(Redacted)
 }
 
 // compactJSON returns the JSON document b without insignificant white space: b itself when it
@@ -232,7 +243,11 @@ func redactJSON(b []byte, login bool) (json.RawMessage, bool) {
 	if err := d.Decode(&v); err != nil || d.More() {
 		return nil, false
 	}
-	out, err := encode(redactValue(v, login))
+	redacted, changed := redactValue(v, login)
+	if !changed { // nothing secret: the document as it was sent, its keys in their order
+		return compactJSON(b)
+	}
+	out, err := encodeUnescaped(redacted)
 	if err != nil {
 		return nil, false
 	}
@@ -240,25 +255,32 @@ func redactJSON(b []byte, login bool) (json.RawMessage, bool) {
 }
 
 // redactValue returns v with the values of secret fields redacted, also inside strings that
-// hold a JSON document (Meteor's method.call carries its parameters so).
-func redactValue(v any, login bool) any {
+// hold a JSON document (Meteor's method.call carries its parameters so), and whether it
+// redacted anything.
+func redactValue(v any, login bool) (any, bool) {
+	changed := false
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
 			if isSecretField(k, login) {
-				v[k] = redacted
+				v[k], changed = Redacted, true
 				continue
 			}
-			v[k] = redactValue(x, login)
+			var c bool
+			v[k], c = redactValue(x, login)
+			changed = changed || c
 		}
 	case []any:
 		for i, x := range v {
-			v[i] = redactValue(x, login)
+			var c bool
+			v[i], c = redactValue(x, login)
+			changed = changed || c
 		}
 	case string:
-		return redactInString(v, login)
+		r := redactInString(v, login)
+		return r, r != v
 	}
-	return v
+	return v, changed
 }
 
 // redactInString redacts a string value that holds a JSON object or array; other strings are
@@ -268,10 +290,18 @@ func redactInString(s string, login bool) string {
 	if len(t) < 2 || (t[0] != '{' && t[0] != '[') || !mayHoldSecret([]byte(t), login) {
 		return s
 	}
-	if inner, ok := redactJSON([]byte(t), login); ok {
+	if inner, ok := redactJSON([]byte(t), login); ok && !bytes.Equal(compactOr(t), inner) {
 		return string(inner)
 	}
 	return s
+}
+
+// compactOr is the compact form of the JSON document t, or t.
+func compactOr(t string) []byte {
+	if c, ok := compactJSON([]byte(t)); ok {
+		return c
+	}
+	return []byte(t)
 }
 
 // formPairs splits a form body (or query) into its pairs, at "&" and at ";" (which Go's
@@ -317,12 +347,12 @@ func redactForm(form string, login bool) (string, bool) {
 		case err != nil || !plainName(key):
 			return "", false
 		case isSecretField(key, login):
-			b.WriteString(rawKey + "=" + redacted)
+			b.WriteString(rawKey + "=" + Redacted)
 			continue
 		case hasValue && mayHoldSecret([]byte(rawValue), login):
 			value, err := url.QueryUnescape(rawValue)
 			if err != nil {
-				b.WriteString(rawKey + "=" + redacted)
+				b.WriteString(rawKey + "=" + Redacted)
 				continue
 			}
 			if inner := redactInString(value, login); inner != value {
@@ -347,15 +377,27 @@ func formHoldsSecret(text string, login bool) bool {
 	return false
 }
 
-// journalQuery is a request's raw query as the journal keeps it: the values of secret
+// redactQuery is a request's raw query as the journal keeps it: the values of secret
 // parameters redacted (rc_token, access_token…); a query that is not a plain form but could
 // hold a secret is redacted whole.
-func journalQuery(query string, login bool) string {
+func redactQuery(query string, login bool) string {
 	if query == "" || !mayHoldSecret([]byte(query), login) {
 		return query
 	}
 	if q, ok := redactForm(query, login); ok {
 		return q
 	}
-	return redacted
+	return Redacted
+}
+
+// encodeUnescaped marshals v without HTML escaping ("<" and "&" read as written), as the mock
+// writes its answers.
+func encodeUnescaped(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
