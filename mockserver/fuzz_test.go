@@ -281,7 +281,7 @@ func checkAnswer(t *testing.T, req *http.Request, sandbox string, status int, he
 		req = r2
 	case path == "/livez" && status == http.StatusOK:
 		return
-	case !strings.HasPrefix(path, "/api/"):
+	case path != "/api" && !strings.HasPrefix(path, "/api/"):
 		checkErrorEnvelope(t, req, status, body)
 		return
 	}
