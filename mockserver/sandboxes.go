@@ -222,18 +222,7 @@ type sandboxInfo struct {
 }
 
 func (s *Server) listSandboxes(*controlCall) answer {
-	s.mu.RLock()
-	all := make([]*sandbox, 0, len(s.sandboxes))
-	for _, sb := range s.sandboxes {
-		all = append(all, sb)
-	}
-	s.mu.RUnlock()
-	slices.SortFunc(all, func(a, b *sandbox) int {
-		if c := a.createdAt.Compare(b.createdAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
+	all := s.sandboxesByAge()
 	list := make([]sandboxInfo, 0, len(all))
 	for _, sb := range all {
 		list = append(list, sandboxInfo{

@@ -3,22 +3,18 @@ package report
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/rcinvite/rcinvite/internal/headless"
 )
 
 // regressionRuns are the four runs of the rocketchat workflow where the real 8.4.0 server has
@@ -30,63 +26,6 @@ func regressionRuns() []Run {
 	g.SpecReports[2].ReportEntries[0].Value = types.WrapEntryValue(Target{Kind: "rocketchat", Version: "8.4.0", Image: "rocketchat/rocket.chat:8.4.0"})
 	runs[3] = FromGinkgo(g)
 	return runs
-}
-
-// browserPage is what a page did in chromium: the problems it reported (console errors,
-// uncaught exceptions, browser log errors such as a CSP refusal) and every URL it requested.
-type browserPage struct {
-	mu        sync.Mutex
-	problems  []string
-	requested []string
-}
-
-func (p *browserPage) listen(ev any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			p.problems = append(p.problems, fmt.Sprintf("console.%s with %d arguments", ev.Type, len(ev.Args)))
-		}
-	case *runtime.EventExceptionThrown:
-		p.problems = append(p.problems, "exception: "+ev.ExceptionDetails.Text)
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
-			p.problems = append(p.problems, fmt.Sprintf("browser log (%s): %s", ev.Entry.Source, ev.Entry.Text))
-		}
-	case *network.EventRequestWillBeSent:
-		p.requested = append(p.requested, ev.Request.URL)
-	}
-}
-
-// chromium starts Debian's chromium headless for one test, kept off the network: no
-// sandbox (the tests run as root), no GPU, no background requests, a fresh profile. The
-// browser ends with the test.
-func chromium(t *testing.T, page *browserPage) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("the browser test needs Debian's chromium (apt-get install chromium; .ci/run installs it): not on PATH")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithListener(page.listen))
-	t.Cleanup(cancelBrowser)
-	return browser
 }
 
 // serve serves each page at /<name> on 127.0.0.1 and returns the server's origin.
@@ -120,8 +59,7 @@ func render(t *testing.T, write func(*bytes.Buffer) error) []byte {
 // that do not differ. Screenshots go to the test's artifact directory (go test -artifacts
 // keeps them; .ci/run does).
 func TestPagesRenderInChromium(t *testing.T) {
-	page := &browserPage{}
-	ctx := chromium(t, page)
+	ctx, page := headless.Start(t, 90*time.Second, 1400, 1000)
 	runs := regressionRuns()
 	m := NewMatrix(runs)
 	origin := serve(t, map[string][]byte{
@@ -176,13 +114,11 @@ func TestPagesRenderInChromium(t *testing.T) {
 	}
 	screenshot(t, ctx, "index.png")
 
-	page.mu.Lock()
-	defer page.mu.Unlock()
-	if len(page.problems) > 0 {
-		t.Errorf("the pages reported problems in chromium:\n%s", strings.Join(page.problems, "\n"))
+	if problems := page.Problems(); len(problems) > 0 {
+		t.Errorf("the pages reported problems in chromium:\n%s", strings.Join(problems, "\n"))
 	}
-	if want := []string{origin + "/matrix.html", origin + "/index.html"}; strings.Join(page.requested, " ") != strings.Join(want, " ") {
-		t.Errorf("chromium requested %q, want only the two pages (self-contained: nothing from another origin)", page.requested)
+	if want := []string{origin + "/matrix.html", origin + "/index.html"}; strings.Join(page.Requested(), " ") != strings.Join(want, " ") {
+		t.Errorf("chromium requested %q, want only the two pages (self-contained: nothing from another origin)", page.Requested())
 	}
 }
 

@@ -247,7 +247,7 @@ func redactJSON(b []byte, login bool) (json.RawMessage, bool) {
 	if !changed { // nothing secret: the document as it was sent, its keys in their order
 		return compactJSON(b)
 	}
-	out, err := encodeUnescaped(redacted)
+	out, err := Encode(redacted)
 	if err != nil {
 		return nil, false
 	}
@@ -390,9 +390,9 @@ func redactQuery(query string, login bool) string {
 	return Redacted
 }
 
-// encodeUnescaped marshals v without HTML escaping ("<" and "&" read as written), as the mock
-// writes its answers.
-func encodeUnescaped(v any) ([]byte, error) {
+// Encode marshals v as the mock writes JSON: without HTML escaping ("<" and "&" read as
+// written) and without a trailing newline.
+func Encode(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -7,18 +7,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/rcinvite/rcinvite/internal/headless"
 	"github.com/rcinvite/rcinvite/mockserver"
 	"github.com/rcinvite/rcinvite/mockserver/mocktest"
 )
@@ -32,76 +30,19 @@ const (
 	waitTimeout    = 30 * time.Second
 )
 
-// chromium finds the browser, or skips the test saying why.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no chromium on PATH: the dashboard's browser tests need Debian's chromium (apt-get install chromium; .ci/run installs it)")
-	return ""
-}
-
-// browser is a headless chromium tab with what it saw: uncaught exceptions and console
-// errors, and every URL it requested.
+// browser is a headless chromium tab (package headless) with what its pages did.
 type browser struct {
-	ctx context.Context
-
-	mu       sync.Mutex
-	problems []string
-	urls     []string
+	ctx  context.Context
+	page *headless.Page
 }
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox, // root on CI machines: chromium refuses to start sandboxed
-		chromedp.Headless,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		// Keep chromium off the network: nothing but the page under test may be fetched.
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.WindowSize(1280, 1200),
-	)
-	timeout, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(timeout, opts...)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for chromium to exit
-		cancelTimeout()
-	})
-	b := &browser{ctx: ctx}
-	err := chromedp.Listen(ctx, func(ev any) { // starts chromium; fn runs on its reading goroutine: it only records
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			b.problems = append(b.problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-				var args []string
-				for _, a := range ev.Args {
-					args = append(args, string(a.Value)+a.Description)
-				}
-				b.problems = append(b.problems, "console."+string(ev.Type)+": "+strings.Join(args, " "))
-			}
-		case *network.EventRequestWillBeSent:
-			b.urls = append(b.urls, ev.Request.URL)
-		}
-	})
-	if err != nil {
+	ctx, page := headless.Start(t, browserTimeout, 1280, 1200)
+	if err := chromedp.Do(ctx); err != nil { // starts chromium
 		t.Fatalf("start chromium: %v", err)
 	}
-	return b
+	return &browser{ctx: ctx, page: page}
 }
 
 func (b *browser) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -152,14 +93,16 @@ func (b *browser) screenshot(t *testing.T, name string) {
 }
 
 // checkClean fails t for any console error or exception, and any request off origin.
-func (b *browser) checkClean(t *testing.T, origin string) {
+// checkClean fails t for every problem the page reported (but those containing one of
+// expected) and every URL it fetched off origin.
+func (b *browser) checkClean(t *testing.T, origin string, expected ...string) {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, p := range b.problems {
-		t.Errorf("the page reported %s", p)
+	for _, p := range b.page.Problems() {
+		if !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(p, e) }) {
+			t.Errorf("the page reported %s", p)
+		}
 	}
-	for _, u := range b.urls {
+	for _, u := range b.page.Requested() {
 		if !strings.HasPrefix(u, origin+"/") && !strings.HasPrefix(u, "data:") {
 			t.Errorf("the page fetched %s, off its origin %s", u, origin)
 		}
@@ -167,10 +110,8 @@ func (b *browser) checkClean(t *testing.T, origin string) {
 }
 
 func (b *browser) fetched(path string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	n := 0
-	for _, u := range b.urls {
+	for _, u := range b.page.Requested() {
 		if strings.Contains(u, path) {
 			n++
 		}
@@ -280,12 +221,11 @@ func TestDashboardWithAControlToken(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#worlds tbody tr[data-world=""]`)))
 	b.text(t, "#status", "live: following the default world")
 	b.run(t, "check the form is gone", chromedp.WaitNotVisible(chromedp.CSS("#token-form")))
-	b.mu.Lock()
-	for _, u := range b.urls {
+	for _, u := range b.page.Requested() {
 		if strings.Contains(u, token) {
 			t.Errorf("the token is in a URL: %s", u)
 		}
 	}
-	b.mu.Unlock()
-	b.checkClean(t, ts.URL)
+	// The calls made before the token was given are refused; chromium logs their 401s.
+	b.checkClean(t, ts.URL, "the server responded with a status of 401 (Unauthorized)")
 }
