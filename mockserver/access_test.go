@@ -189,3 +189,28 @@ func TestControlTokenGuessesAreThrottled(t *testing.T) {
 		t.Errorf("another address with the right token: %d %s, want 200", status, raw)
 	}
 }
+
+// TestTheDashboardWaiverCoversOnlyItsAssets: the control token is waived for the dashboard's
+// page and assets, not for a path that only starts like one ("/_mock/ui/../state" would be
+// the state once cleaned).
+func TestTheDashboardWaiverCoversOnlyItsAssets(t *testing.T) {
+	srv, err := mockserver.New(mockserver.WithControlToken("s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const host, remote = "127.0.0.1:3000", "192.0.2.9:4000"
+	for target, want := range map[string]int{
+		"/_mock/ui":              http.StatusOK,
+		"/_mock/ui/../state":     http.StatusUnauthorized,
+		"/_mock/ui/./app.js":     http.StatusUnauthorized,
+		"/_mock/ui//app.js":      http.StatusUnauthorized,
+		"/_mock/state":           http.StatusUnauthorized,
+		"/_mock/ui/%2e%2e/state": http.StatusUnauthorized,
+	} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, controlRequest(http.MethodGet, target, host, remote, ""))
+		if rec.Code != want {
+			t.Errorf("GET %s without the token: %d %s, want %d", target, rec.Code, rec.Body, want)
+		}
+	}
+}

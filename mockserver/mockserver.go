@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/rcinvite/rcinvite/fixtures"
 	"github.com/rcinvite/rcinvite/mockserver/api"
+	"github.com/rcinvite/rcinvite/mockserver/dashboard"
 	"github.com/rcinvite/rcinvite/mockserver/explain"
 	"github.com/rcinvite/rcinvite/mockserver/statefile"
 	"github.com/rcinvite/rcinvite/mockserver/world"
@@ -255,9 +257,11 @@ func (s *Server) serveMockPlane(rec *recorder, r *http.Request) string {
 	return id
 }
 
-// isDashboardPath reports whether path is the dashboard's page or one of its assets.
-func isDashboardPath(path string) bool {
-	return path == "/_mock/ui" || strings.HasPrefix(path, "/_mock/ui/")
+// isDashboardPath reports whether p is the dashboard's page or one of its assets. Only a clean
+// path counts: the access gate waives the control token for the dashboard's assets, so
+// "/_mock/ui/../state" must not pass for one of them.
+func isDashboardPath(p string) bool {
+	return (p == dashboard.Path || strings.HasPrefix(p, dashboard.Path+"/")) && path.Clean(p) == p
 }
 
 // notFound is the answer to paths the mock does not serve. [inferred]
