@@ -22,13 +22,20 @@
 //
 // Layout of the file:
 //
-//	rcmock/format                  "rcmock-state/1"
-//	worlds/<key>/version           the emulated version
-//	worlds/<key>/settings          Settings as JSON
-//	worlds/<key>/next              the next insertion ordinal (8 bytes, big endian)
-//	worlds/<key>/<collection>/<id> 8-byte insertion ordinal + the document's JSON
+//	rcmock/format                           "rcmock-state/2"
+//	worlds/<key>/version                    the emulated version
+//	worlds/<key>/settings                   Settings as JSON
+//	worlds/<key>/next                       the next insertion ordinal (8 bytes, big endian)
+//	worlds/<key>/<collection>/<id>          8-byte insertion ordinal + the document's JSON
+//	worlds/<key>/loginTokens/<uid>\x00<hash> 8-byte insertion ordinal + the login token's JSON
 //
-// where <key> is "w:" + the world's id (the default world's id is "").
+// where <key> is "w:" + the world's id (the default world's id is ""), and a user's document
+// leaves its login tokens out: they are documents of their own, so that a login or a logout
+// writes one small document, not the user with every token it holds. Reading a world puts
+// each user's tokens back in the order they were written.
+//
+// A file of format 1 (rcmock-state/1, where each user document held its tokens) is migrated
+// when opened, in one transaction: its tokens move out of the user documents.
 package statefile
 
 import (
@@ -52,8 +59,12 @@ import (
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
-// format marks a bbolt file as an rcmock state file of this layout.
-const format = "rcmock-state/1"
+// format marks a bbolt file as an rcmock state file of this layout; formatV1 is the layout
+// before login tokens were documents of their own, which Open migrates.
+const (
+	format   = "rcmock-state/2"
+	formatV1 = "rcmock-state/1"
+)
 
 // ErrClosed is returned by Wait once the store is closed with changes still unwritten.
 var ErrClosed = errors.New("state file closed")
@@ -267,13 +278,17 @@ func initialise(tx *bolt.Tx) error {
 		_, err = tx.CreateBucket(bucketWorlds)
 		return err
 	}
-	if got := string(meta.Get(keyFormat)); got != format {
-		return fmt.Errorf("format %q, want %q", got, format)
-	}
 	if tx.Bucket(bucketWorlds) == nil {
 		return errors.New("corrupt: no worlds bucket")
 	}
-	return nil
+	switch got := string(meta.Get(keyFormat)); got {
+	case format:
+		return nil
+	case formatV1:
+		return migrateV1(tx)
+	default:
+		return fmt.Errorf("format %q, want %q", got, format)
+	}
 }
 
 // Path returns the file's path.
@@ -346,30 +361,43 @@ func readWorld(b *bolt.Bucket) (Saved, error) {
 			return w, fmt.Errorf("%s: %w", coll, err)
 		}
 	}
+	tokens, err := readCollection(b.Bucket([]byte(world.LoginTokens)))
+	if err != nil {
+		return w, fmt.Errorf("%s: %w", world.LoginTokens, err)
+	}
+	if err := addTokens(&w.State, tokens); err != nil {
+		return w, fmt.Errorf("%s: %w", world.LoginTokens, err)
+	}
 	return w, nil
 }
 
+// stored is one document read from a collection's bucket.
+type stored struct {
+	key []byte
+	raw json.RawMessage
+}
+
 // readCollection returns a collection's documents in insertion order.
-func readCollection(b *bolt.Bucket) ([]json.RawMessage, error) {
+func readCollection(b *bolt.Bucket) ([]stored, error) {
 	if b == nil {
 		return nil, nil
 	}
 	type doc struct {
 		ord uint64
-		raw json.RawMessage
+		stored
 	}
 	var docs []doc
 	err := b.ForEach(func(k, v []byte) error {
 		if len(v) < 8 || !json.Valid(v[8:]) {
 			return fmt.Errorf("document %q: not an ordinal and JSON", k)
 		}
-		docs = append(docs, doc{binary.BigEndian.Uint64(v), append(json.RawMessage(nil), v[8:]...)})
+		docs = append(docs, doc{binary.BigEndian.Uint64(v), stored{slices.Clone(k), append(json.RawMessage(nil), v[8:]...)}})
 		return nil
 	})
 	slices.SortFunc(docs, func(a, b doc) int { return cmp.Compare(a.ord, b.ord) })
-	out := make([]json.RawMessage, len(docs))
+	out := make([]stored, len(docs))
 	for i, d := range docs {
-		out[i] = d.raw
+		out[i] = d.stored
 	}
 	return out, err
 }
@@ -410,7 +438,12 @@ func replaceAll(st world.State) (world.Changeset, error) {
 		cs.Changes = append(cs.Changes, world.Change{Collection: coll, ID: id, Doc: b})
 	}
 	for _, v := range st.Users {
+		tokens := v.LoginTokens
+		v.LoginTokens = nil
 		add(world.Users, v.ID, v)
+		for _, t := range tokens {
+			add(world.LoginTokens, world.TokenKey(v.ID, t.HashedToken), t)
+		}
 	}
 	for _, v := range st.Rooms {
 		add(world.Rooms, v.ID, v)

@@ -20,6 +20,10 @@ const (
 	Subscriptions = "subscriptions"
 	Invites       = "invites"
 	Trash         = "trash" // deleted rooms' and subscriptions' _ids (Deleted), keyed by Deleted.Key
+	// LoginTokens are the users' login tokens, one LoginToken document each, keyed by user
+	// id and hash (TokenOwner splits the key); a Users document leaves its loginTokens out.
+	// So a login or a logout records one small document however many tokens the user holds.
+	LoginTokens = "loginTokens"
 )
 
 // Change is one document an operation wrote or deleted.
@@ -93,6 +97,7 @@ func (w *World) forget() {
 	w.subs.untouch()
 	w.invites.untouch()
 	w.trash.untouch()
+	w.tokenMarks.untouch()
 }
 
 // changeset collects the marked changes. Callers hold w.mutex.
@@ -100,45 +105,65 @@ func (w *World) changeset() (Changeset, bool) {
 	var cs Changeset
 	if w.replaced {
 		cs.Replace, cs.Version = true, w.version
-		cs.Changes = appendAll(cs.Changes, Users, &w.users)
-		cs.Changes = appendAll(cs.Changes, Rooms, &w.rooms)
-		cs.Changes = appendAll(cs.Changes, Subscriptions, &w.subs)
-		cs.Changes = appendAll(cs.Changes, Invites, &w.invites)
-		cs.Changes = appendAll(cs.Changes, Trash, &w.trash)
+		cs.Changes = appendAll(cs.Changes, Users, &w.users, userDocument)
+		cs.Changes = appendAll(cs.Changes, Rooms, &w.rooms, document)
+		cs.Changes = appendAll(cs.Changes, Subscriptions, &w.subs, document)
+		cs.Changes = appendAll(cs.Changes, Invites, &w.invites, document)
+		cs.Changes = appendAll(cs.Changes, Trash, &w.trash, document)
+		for u := range w.users.values() {
+			for i := range u.LoginTokens {
+				cs.Changes = append(cs.Changes, Change{Collection: LoginTokens, ID: TokenKey(u.ID, u.LoginTokens[i].HashedToken),
+					Doc: document(&u.LoginTokens[i])})
+			}
+		}
 		return cs, true
 	}
 	if w.versioned {
 		cs.Version = w.version
 	}
-	cs.Changes = appendTouched(cs.Changes, Users, &w.users)
-	cs.Changes = appendTouched(cs.Changes, Rooms, &w.rooms)
-	cs.Changes = appendTouched(cs.Changes, Subscriptions, &w.subs)
-	cs.Changes = appendTouched(cs.Changes, Invites, &w.invites)
-	cs.Changes = appendTouched(cs.Changes, Trash, &w.trash)
+	cs.Changes = appendTouched(cs.Changes, Users, &w.users, userDocument)
+	cs.Changes = appendTouched(cs.Changes, Rooms, &w.rooms, document)
+	cs.Changes = appendTouched(cs.Changes, Subscriptions, &w.subs, document)
+	cs.Changes = appendTouched(cs.Changes, Invites, &w.invites, document)
+	cs.Changes = appendTouched(cs.Changes, Trash, &w.trash, document)
+	for _, key := range w.tokenMarks.touched {
+		c := Change{Collection: LoginTokens, ID: key}
+		if uid, hashed, _ := TokenOwner(key); w.hasToken(uid, hashed) {
+			c.Doc = document(w.users.get(uid).loginToken(hashed))
+		}
+		cs.Changes = append(cs.Changes, c)
+	}
 	return cs, cs.Version != "" || len(cs.Changes) > 0
 }
 
-func appendAll[T any](out []Change, coll string, t *table[T]) []Change {
+func appendAll[T any](out []Change, coll string, t *table[T], encode func(*T) json.RawMessage) []Change {
 	for _, id := range t.ids() {
-		out = append(out, Change{Collection: coll, ID: id, Doc: document(t.get(id))})
+		out = append(out, Change{Collection: coll, ID: id, Doc: encode(t.get(id))})
 	}
 	return out
 }
 
-func appendTouched[T any](out []Change, coll string, t *table[T]) []Change {
+func appendTouched[T any](out []Change, coll string, t *table[T], encode func(*T) json.RawMessage) []Change {
 	for _, id := range t.touched {
 		c := Change{Collection: coll, ID: id}
 		if v := t.get(id); v != nil {
-			c.Doc = document(v)
+			c.Doc = encode(v)
 		}
 		out = append(out, c)
 	}
 	return out
 }
 
+// userDocument encodes a user without its login tokens, which are documents of their own.
+func userDocument(u *User) json.RawMessage {
+	c := *u
+	c.LoginTokens = nil
+	return document(&c)
+}
+
 // document encodes a stored document. The model types hold only strings, numbers, booleans,
 // slices and Dates, whose encoding cannot fail.
-func document(v any) json.RawMessage {
+func document[T any](v *T) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic("world: encode document: " + err.Error())

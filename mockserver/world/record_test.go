@@ -3,6 +3,7 @@ package world
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -40,7 +41,14 @@ func stateChangeset(t *testing.T, s State) Changeset {
 		cs.Changes = append(cs.Changes, Change{Collection: coll, ID: id, Doc: b})
 	}
 	for _, u := range s.Users {
-		add(Users, u.ID, u)
+		without := u
+		without.LoginTokens = nil
+		add(Users, u.ID, without)
+	}
+	for _, u := range s.Users {
+		for _, tok := range u.LoginTokens {
+			add(LoginTokens, TokenKey(u.ID, tok.HashedToken), tok)
+		}
 	}
 	for _, r := range s.Rooms {
 		add(Rooms, r.ID, r)
@@ -65,7 +73,7 @@ func (r *replica) Record(cs Changeset) {
 	if cs.Replace {
 		r.colls = map[string]*ordered{}
 	}
-	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash} {
+	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash, LoginTokens} {
 		if r.colls[name] == nil {
 			r.colls[name] = &ordered{docs: map[string]json.RawMessage{}}
 		}
@@ -110,6 +118,22 @@ func (r *replica) state() State {
 		s.Users = append(s.Users, v)
 		return err
 	})
+	owner := map[string]int{}
+	for i, u := range s.Users {
+		owner[u.ID] = i
+	}
+	for _, key := range r.colls[LoginTokens].ids {
+		var v LoginToken
+		if err := json.Unmarshal(r.colls[LoginTokens].docs[key], &v); err != nil {
+			r.t.Fatal(err)
+		}
+		uid, hashed, _ := TokenOwner(key)
+		i, ok := owner[uid]
+		if !ok || v.HashedToken != hashed {
+			r.t.Fatalf("login token %q: no such user, or another hash", key)
+		}
+		s.Users[i].LoginTokens = append(s.Users[i].LoginTokens, v)
+	}
 	decode(Rooms, func(b json.RawMessage) error {
 		var v Room
 		err := json.Unmarshal(b, &v)
@@ -241,6 +265,26 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 		{"deleteUser", func() error { return w.DeleteUser(admin, UserSelector{ID: newUser}) }},
 		{"deleteRoom", func() error { return w.DeleteRoom("bob", Group, RoomSelector{ID: newRoom}) }},
 		{"logout", func() error { return w.Logout("bob", s.AuthToken) }},
+		{"logins beyond the session cap", func() error {
+			for range MaxLoginTokens + 5 {
+				if _, err := w.Login(Credentials{User: "carol", Password: "rocket.chat"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"an expired token removed", func() error {
+			old, err := w.Login(Credentials{User: "alice", Password: "rocket.chat"})
+			if err != nil {
+				return err
+			}
+			w.Clock().Advance(LoginExpiration)
+			if _, err := w.Authenticate("alice", old.AuthToken); err == nil {
+				t.Error("an expired token authenticated")
+			}
+			w.Clock().Advance(-LoginExpiration)
+			return nil
+		}},
 		{"setVersion", func() error { return w.SetVersion("8.3.0") }},
 		{"useInviteToken by a banned user before 8.4", func() error { _, err := w.UseInviteToken("alice", "Forevr"); return err }},
 		{"failed operation", func() error {
@@ -265,6 +309,53 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 	}
 	if rep.seq < uint64(len(steps)-3) {
 		t.Errorf("%d changesets recorded for %d changing steps", rep.seq, len(steps)-3)
+	}
+}
+
+// TestALoginRecordsItsTokenAlone: a login or a logout records the token that came or went
+// (and the one the session cap drops), never the user with every token it holds, so that its
+// cost does not grow with the user's tokens.
+func TestALoginRecordsItsTokenAlone(t *testing.T) {
+	w := newWorld(t, "")
+	rep := &changes{}
+	w.Record(rep)
+	var last *Session
+	for i := range MaxLoginTokens + 20 {
+		rep.got = nil
+		sess, err := w.Login(Credentials{User: "bob", Password: "rocket.chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if i >= MaxLoginTokens {
+			want = 2 // the oldest session goes
+		}
+		rep.check(t, fmt.Sprintf("login %d", i+1), want)
+		last = sess
+	}
+	rep.got = nil
+	if err := w.Logout("bob", last.AuthToken); err != nil {
+		t.Fatal(err)
+	}
+	rep.check(t, "logout", 1)
+}
+
+// changes is a Recorder that keeps the changes of the changesets it is given.
+type changes struct{ got []Change }
+
+func (c *changes) Record(cs Changeset)        { c.got = append(c.got, cs.Changes...) }
+func (c *changes) Wait(context.Context) error { return nil }
+
+// check fails unless exactly n changes were recorded, each a login token.
+func (c *changes) check(t *testing.T, step string, n int) {
+	t.Helper()
+	if len(c.got) != n {
+		t.Fatalf("%s recorded %d changes, want %d", step, len(c.got), n)
+	}
+	for _, ch := range c.got {
+		if ch.Collection != LoginTokens || len(ch.Doc) > 200 {
+			t.Fatalf("%s recorded %s %q (%d bytes), want a login token alone", step, ch.Collection, ch.ID, len(ch.Doc))
+		}
 	}
 }
 
