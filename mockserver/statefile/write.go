@@ -58,10 +58,13 @@ func applyChangeset(b *bolt.Bucket, cs *world.Changeset) error {
 	if v := b.Get(keyNext); len(v) == 8 {
 		next = binary.BigEndian.Uint64(v)
 	}
-	for _, c := range cs.Changes {
-		docs, err := b.CreateBucketIfNotExists([]byte(c.Collection))
-		if err != nil {
-			return err
+	var docs *bolt.Bucket // the bucket of the collection of the change before: changes come grouped by collection
+	for i, c := range cs.Changes {
+		if i == 0 || c.Collection != cs.Changes[i-1].Collection {
+			var err error
+			if docs, err = b.CreateBucketIfNotExists([]byte(c.Collection)); err != nil {
+				return err
+			}
 		}
 		id := []byte(c.ID)
 		if c.Doc == nil {
