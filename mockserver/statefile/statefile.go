@@ -26,8 +26,15 @@
 //	worlds/<key>/version                    the emulated version
 //	worlds/<key>/settings                   Settings as JSON
 //	worlds/<key>/next                       the next insertion ordinal (8 bytes, big endian)
+//	worlds/<key>/pending                    when set, the world holds no documents: it is its
+//	                                        fixtures dated at this instant (RFC 3339, ns)
 //	worlds/<key>/<collection>/<id>          8-byte insertion ordinal + the document's JSON
 //	worlds/<key>/loginTokens/<uid>\x00<hash> 8-byte insertion ordinal + the login token's JSON
+//
+// A world no request has changed (a new sandbox, a reset one) is stored as pending: a few
+// bytes instead of every fixture document; its first change writes them all. After a restart
+// it is built from the fixtures rcmock then runs with (the set of its name, default or
+// empty), dated at that instant.
 //
 // where <key> is "w:" + the world's id (the default world's id is ""), and a user's document
 // leaves its login tokens out: they are documents of their own, so that a login or a logout
@@ -79,6 +86,7 @@ var (
 	keyVersion   = []byte("version")
 	keySettings  = []byte("settings")
 	keyNext      = []byte("next")
+	keyPending   = []byte("pending")
 )
 
 // Settings are what the mock server keeps of a world besides its data.
@@ -352,6 +360,14 @@ func readWorld(b *bolt.Bucket) (Saved, error) {
 			return w, fmt.Errorf("settings: %w", err)
 		}
 	}
+	if raw := b.Get(keyPending); raw != nil {
+		at, err := time.Parse(time.RFC3339Nano, string(raw))
+		if err != nil {
+			return w, fmt.Errorf("pending: %w", err)
+		}
+		w.State.Pending = &at
+		return w, nil
+	}
 	for _, coll := range collections {
 		docs, err := readCollection(b.Bucket([]byte(coll)))
 		if err != nil {
@@ -430,7 +446,10 @@ func (s *Store) Create(id string, set Settings, st world.State) (*Log, error) {
 
 // replaceAll is a changeset replacing a world's data by st.
 func replaceAll(st world.State) (world.Changeset, error) {
-	cs := world.Changeset{Replace: true, Version: st.Version}
+	cs := world.Changeset{Replace: true, Version: st.Version, Pending: st.Pending}
+	if st.Pending != nil {
+		return cs, nil
+	}
 	var err error
 	add := func(coll, id string, v any) {
 		b, e := json.Marshal(v)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -181,4 +182,64 @@ func TestALoginTokenOfNoStoredUserIsCorruption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnUnchangedWorldIsStoredAsItsFixtures: a world no operation changed is written as its
+// fixtures as of an instant, with no documents; reads keep it so, its first change writes
+// every document, and a reset makes it pending again.
+func TestAnUnchangedWorldIsStoredAsItsFixtures(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	w := newWorld(t)
+	st := w.Stored()
+	log := must(s.Create("sb", statefile.Settings{Fixtures: "default"}, st))(t)
+	w.Record(log)
+	w.ValidateInviteToken("PrjXok")
+	if err := w.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pendingAt := func(step string) *time.Time {
+		t.Helper()
+		before := w.Export()
+		got := reread(t, s)["sb"]
+		if got.State.Pending != nil && len(got.State.Users) > 0 {
+			t.Errorf("%s: a pending world read back with %d users", step, len(got.State.Users))
+		}
+		s = open(t, path) // as a restart does: the world imports what the file holds
+		w.Record(nil)
+		if err := w.Import(got.State); err != nil {
+			t.Fatal(err)
+		}
+		w.Record(s.Resume(got))
+		sameState(t, w.Export(), before)
+		return got.State.Pending
+	}
+	if at := pendingAt("a read"); at == nil || !at.Equal(*st.Pending) {
+		t.Fatalf("after a read the file holds pending %v, want %s", at, st.Pending)
+	}
+	must(w.UseInviteToken("bob", "PrjXok"))(t)
+	if err := w.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if at := pendingAt("the first change"); at != nil {
+		t.Fatalf("after the first change the file still holds pending %v", at)
+	}
+	w.Clock().Advance(time.Hour)
+	if err := w.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if at := pendingAt("a reset"); at == nil || !at.Equal(st.Pending.Add(time.Hour)) {
+		t.Fatalf("after a reset the file holds pending %v, want %s", at, st.Pending.Add(time.Hour))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	boltView(t, path, func(tx *bolt.Tx) {
+		if b := tx.Bucket([]byte("worlds")).Bucket([]byte("w:sb")).Bucket([]byte(world.Users)); b != nil {
+			t.Errorf("a pending world keeps %d user documents in the file", b.Stats().KeyN)
+		}
+	})
 }

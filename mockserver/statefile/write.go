@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -46,6 +47,13 @@ func applyChangeset(b *bolt.Bucket, cs *world.Changeset) error {
 			}
 		}
 		if err := b.Put(keyNext, ordinal(0)); err != nil {
+			return err
+		}
+		if cs.Pending != nil {
+			if err := b.Put(keyPending, []byte(cs.Pending.UTC().Format(time.RFC3339Nano))); err != nil {
+				return err
+			}
+		} else if err := b.Delete(keyPending); err != nil {
 			return err
 		}
 	}

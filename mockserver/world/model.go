@@ -202,4 +202,8 @@ type State struct {
 	Subscriptions []Subscription `json:"subscriptions"`
 	Invites       []Invite       `json:"invites"`
 	Trash         []Deleted      `json:"trash,omitempty"`
+	// Pending, when set, says the state holds no documents: it is the world's fixtures dated at
+	// this instant, not built yet (Stored; a state file keeps an unchanged world so). Never
+	// in the JSON: Export never sets it, and a request body cannot.
+	Pending *time.Time `json:"-"`
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrRolledBack is wrapped by a Recorder's Wait error when the changes could not be made
@@ -37,7 +38,11 @@ type Change struct {
 // in the order it made them; a recorder applies them in that order.
 type Changeset struct {
 	Seq     uint64
-	Replace bool     // every earlier document is gone: Changes hold the whole data in order (Reset, Import)
+	Replace bool // every earlier document is gone: Changes hold the whole data in order (Reset, Import)
+	// Pending, with Replace, says the data are the world's fixtures dated at this instant, not
+	// built yet (a Reset, or a world no operation has changed): Changes is empty. The first
+	// operation that changes such a world records a Replace with every document.
+	Pending *time.Time
 	Version string   // the emulated version, when it changed (or with Replace)
 	Changes []Change // documents written or deleted, each once, with its value at the end of the operation
 }
@@ -53,13 +58,31 @@ type Recorder interface {
 }
 
 // Record sends every later change of the world to r (nil stops recording). The data the
-// world holds now are not sent: r starts from what it already holds (an Export, a file). A
-// pending world builds its data first, so that later changes apply to them.
+// world holds now are not sent: r starts from what it already holds, which Stored returns (its
+// documents, or for a pending world its fixtures as of an instant, and then the first change
+// sends every document).
 func (w *World) Record(r Recorder) {
-	w.lock()
+	w.lockSettings()
 	defer w.unlock()
 	w.recorder = r
+	w.recordedPending = w.pending
 	w.forget()
+}
+
+// Stored is what a new recorder of the world starts from: Export, or for a pending world a
+// State holding no documents whose Pending is the instant its fixtures are dated at. Storing
+// a world that no request has changed (a new sandbox) costs a few bytes instead of every
+// fixture document, and keeps it pending. Callers make sure nobody changes the world until it
+// records (Record).
+func (w *World) Stored() State {
+	w.lockSettings()
+	if w.pending {
+		defer w.unlock()
+		at := w.datedAt
+		return State{Version: w.version, Pending: &at}
+	}
+	w.unlock()
+	return w.Export()
 }
 
 // Sync waits until every change the world made so far is durable in its recorder: callers
@@ -83,6 +106,9 @@ func (w *World) unlock() {
 			w.seq++
 			cs.Seq = w.seq
 			w.recorder.Record(cs)
+			if cs.Replace {
+				w.recordedPending = cs.Pending != nil
+			}
 		}
 	}
 	w.forget()
@@ -92,19 +118,29 @@ func (w *World) unlock() {
 // forget clears the change marks.
 func (w *World) forget() {
 	w.replaced, w.versioned = false, false
-	w.users.untouch()
-	w.rooms.untouch()
-	w.subs.untouch()
-	w.invites.untouch()
-	w.trash.untouch()
-	w.tokenMarks.untouch()
+	w.store.untouch()
+}
+
+// untouch forgets the store's change marks.
+func (s *store) untouch() {
+	s.users.untouch()
+	s.rooms.untouch()
+	s.subs.untouch()
+	s.invites.untouch()
+	s.trash.untouch()
+	s.tokenMarks.untouch()
 }
 
 // changeset collects the marked changes. Callers hold w.mutex.
 func (w *World) changeset() (Changeset, bool) {
 	var cs Changeset
-	if w.replaced {
+	if w.replaced || w.recordedPending && !w.pending && w.touchedAny() {
 		cs.Replace, cs.Version = true, w.version
+		if w.pending {
+			at := w.datedAt
+			cs.Pending = &at
+			return cs, true
+		}
 		cs.Changes = appendAll(cs.Changes, Users, &w.users, userDocument)
 		cs.Changes = appendAll(cs.Changes, Rooms, &w.rooms, document)
 		cs.Changes = appendAll(cs.Changes, Subscriptions, &w.subs, document)
@@ -134,6 +170,12 @@ func (w *World) changeset() (Changeset, bool) {
 		cs.Changes = append(cs.Changes, c)
 	}
 	return cs, cs.Version != "" || len(cs.Changes) > 0
+}
+
+// touchedAny reports whether the operation marked any document as changed.
+func (w *World) touchedAny() bool {
+	return len(w.users.touched)+len(w.rooms.touched)+len(w.subs.touched)+len(w.invites.touched)+
+		len(w.trash.touched)+len(w.tokenMarks.touched) > 0
 }
 
 func appendAll[T any](out []Change, coll string, t *table[T], encode func(*T) json.RawMessage) []Change {
@@ -186,11 +228,16 @@ func (w *World) Rollback(restore func() (State, Recorder, error)) error {
 	if err := checkStateVersion(st.Version); err != nil {
 		return err
 	}
-	c := newStore()
-	if err := c.adopt(snapshotOf(st), w.passwords); err != nil {
-		return err
+	if st.Pending != nil {
+		w.store, w.pending, w.datedAt = store{}, true, *st.Pending
+	} else {
+		c := newStore()
+		if err := c.adopt(snapshotOf(st), w.passwords); err != nil {
+			return err
+		}
+		w.store, w.pending = c, false
 	}
-	w.store, w.pending = c, false
+	w.recordedPending = w.pending
 	if st.Version != "" {
 		w.version = st.Version
 	}

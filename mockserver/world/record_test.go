@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // replica applies changesets to ordered collections of raw documents, as a store would.
@@ -15,6 +16,7 @@ type replica struct {
 	seq     uint64
 	version string
 	colls   map[string]*ordered
+	pending *time.Time // the replica holds the fixtures dated at this instant, no documents
 }
 
 type ordered struct {
@@ -71,7 +73,10 @@ func (r *replica) Record(cs Changeset) {
 	}
 	r.seq = cs.Seq
 	if cs.Replace {
-		r.colls = map[string]*ordered{}
+		r.colls, r.pending = map[string]*ordered{}, cs.Pending
+	}
+	if cs.Pending != nil && len(cs.Changes) > 0 {
+		r.t.Errorf("changeset %d: pending with %d changes", cs.Seq, len(cs.Changes))
 	}
 	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash, LoginTokens} {
 		if r.colls[name] == nil {
@@ -102,8 +107,16 @@ func (r *replica) Record(cs Changeset) {
 
 func (r *replica) Wait(context.Context) error { return nil }
 
-// state decodes the replica into a State.
+// state decodes the replica into a State; a pending replica's is its fixtures built at the
+// instant it holds, as a world that imports the pending state builds them.
 func (r *replica) state() State {
+	if r.pending != nil {
+		w := newWorld(r.t, "")
+		if err := w.Import(State{Version: r.version, Pending: r.pending}); err != nil {
+			r.t.Fatal(err)
+		}
+		return w.Export()
+	}
 	s := State{Version: r.version}
 	decode := func(coll string, each func(json.RawMessage) error) {
 		for _, id := range r.colls[coll].ids {
@@ -317,6 +330,7 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 // cost does not grow with the user's tokens.
 func TestALoginRecordsItsTokenAlone(t *testing.T) {
 	w := newWorld(t, "")
+	_ = w.Export() // built, as a world that has changed before is: its first change is no Replace
 	rep := &changes{}
 	w.Record(rep)
 	var last *Session
@@ -392,5 +406,44 @@ func TestSyncWithoutRecorder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(w.Export(), w.Export()) {
 		t.Error("Export is not stable")
+	}
+}
+
+// TestAPendingWorldIsRecordedAsItsFixturesUntilItChanges: a world no operation has changed
+// is stored as its fixtures as of an instant (Stored), reads keep it so, and its first change
+// records every document; a Reset records the pending form again.
+func TestAPendingWorldIsRecordedAsItsFixturesUntilItChanges(t *testing.T) {
+	w := newWorld(t, "")
+	st := w.Stored()
+	if st.Pending == nil || !st.Pending.Equal(start) || len(st.Users) != 0 {
+		t.Fatalf("Stored of a new world = pending %v, %d users; want pending at %s, no documents", st.Pending, len(st.Users), start)
+	}
+	rep := &replica{t: t, colls: map[string]*ordered{}, pending: st.Pending, version: st.Version}
+	w.Record(rep)
+	w.ValidateInviteToken("PrjXok") // builds the data, changes nothing
+	if rep.seq != 0 {
+		t.Fatalf("a read of a pending world recorded %d changesets", rep.seq)
+	}
+	sameJSON(t, "a read", rep.state(), w.Export())
+	if _, err := w.UseInviteToken("bob", "PrjXok"); err != nil {
+		t.Fatal(err)
+	}
+	if rep.pending != nil || rep.seq != 1 || len(rep.colls[Users].ids) == 0 {
+		t.Fatalf("the first change recorded seq %d, pending %v: want one Replace with every document", rep.seq, rep.pending)
+	}
+	sameJSON(t, "the first change", rep.state(), w.Export())
+	w.Clock().Advance(time.Hour)
+	if err := w.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if rep.pending == nil || !rep.pending.Equal(start.Add(time.Hour)) {
+		t.Fatalf("a reset recorded pending %v, want %s", rep.pending, start.Add(time.Hour))
+	}
+	sameJSON(t, "reset", rep.state(), w.Export())
+	if err := w.Rollback(func() (State, Recorder, error) { return State{Pending: &start}, nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Stored(); got.Pending == nil || !got.Pending.Equal(start) {
+		t.Errorf("after a rollback to a pending state, Stored = pending %v, want %s", got.Pending, start)
 	}
 }

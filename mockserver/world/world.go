@@ -85,11 +85,14 @@ type shared struct {
 
 	settings settingsBox // Rocket.Chat settings (rate limiter, CORS) and the limiter's counters; own lock
 
-	recorder  Recorder // nil: changes are not recorded (record.go)
-	seq       uint64   // the Seq of the last recorded Changeset
-	epoch     uint64   // rollbacks so far (record.go)
-	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
-	versioned bool     // the version changed since the last unlock
+	recorder Recorder // nil: changes are not recorded (record.go)
+	// recordedPending: the recorder holds the world as its fixtures dated at datedAt, not as
+	// documents, so the first change records every document (record.go).
+	recordedPending bool
+	seq             uint64 // the Seq of the last recorded Changeset
+	epoch           uint64 // rollbacks so far (record.go)
+	replaced        bool   // the data were replaced (Reset, Import) since the last unlock
+	versioned       bool   // the version changed since the last unlock
 }
 
 // New returns a world loaded with o.Fixtures.
@@ -133,6 +136,7 @@ func (w *World) lock() {
 	if w.pending {
 		w.pending = false
 		w.load(w.fixtures, dateOf(w.datedAt))
+		w.store.untouch() // built, not changed: a recorder holding the pending world holds these
 	}
 }
 
@@ -201,18 +205,14 @@ func (w *World) checksBansOnInvite() bool {
 // Reset puts the world's data back to its fixtures and starts the rate limiter's counts afresh
 // (its settings are kept). Fixture invites are dated relative to
 // the clock's now at the reset (createdAt = now - age). The version and the clock are kept:
-// resume the clock first for a reset to real time. The data are built when next needed, or
-// at once when a recorder must receive them.
+// resume the clock first for a reset to real time. The data are built when next needed; a
+// recorder is told the instant they are dated at (Changeset.Pending).
 func (w *World) Reset() error {
 	w.settings.restartLimiter(w.clock.Now()) // settings kept, counts forgotten
 	w.lockSettings()
 	defer w.unlock()
 	w.replaced = true
 	w.store, w.pending, w.datedAt = store{}, true, w.clock.Now()
-	if w.recorder != nil {
-		w.pending = false
-		w.load(w.fixtures, dateOf(w.datedAt))
-	}
 	return nil
 }
 
@@ -228,7 +228,24 @@ func (w *World) Export() State {
 // shares no slices or pointers with s. The version is set when s.Version is not empty. A
 // password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
 // bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
-func (w *World) Import(s State) error { return w.ImportSnapshot(snapshotOf(s)) }
+//
+// A State whose Pending is set (a recorder's copy of a world no operation changed: Stored)
+// makes the world its fixtures dated at that instant, built when first needed.
+func (w *World) Import(s State) error {
+	if s.Pending != nil {
+		if err := checkStateVersion(s.Version); err != nil {
+			return err
+		}
+		w.lockSettings()
+		defer w.unlock()
+		w.store, w.pending, w.datedAt, w.replaced = store{}, true, *s.Pending, true
+		if s.Version != "" {
+			w.version, w.versioned = s.Version, true
+		}
+		return nil
+	}
+	return w.ImportSnapshot(snapshotOf(s))
+}
 
 // snapshotOf is a Snapshot of copies of s's documents.
 func snapshotOf(s State) Snapshot {
