@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -89,10 +90,11 @@ type shared struct {
 	// recordedPending: the recorder holds the world as its fixtures dated at datedAt, not as
 	// documents, so the first change records every document (record.go).
 	recordedPending bool
-	seq             uint64 // the Seq of the last recorded Changeset
-	epoch           uint64 // rollbacks so far (record.go)
-	replaced        bool   // the data were replaced (Reset, Import) since the last unlock
-	versioned       bool   // the version changed since the last unlock
+	seq             uint64        // the Seq of the last recorded Changeset
+	epoch           atomic.Uint64 // rollbacks so far (record.go); written under mutex, read without it
+	recording       atomic.Bool   // recorder != nil; written under mutex, read without it (Sync)
+	replaced        bool          // the data were replaced (Reset, Import) since the last unlock
+	versioned       bool          // the version changed since the last unlock
 }
 
 // New returns a world loaded with o.Fixtures.
