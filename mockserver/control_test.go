@@ -74,6 +74,9 @@ func TestControlOperations(t *testing.T) {
 		{"GET", "/_mock/state?sandbox=" + sb, "", 200, map[string]any{"version": "8.4.0"}},
 		{"PUT", "/_mock/state", `{"users":"nobody"}`, 400, map[string]any{"errorType": "error-invalid-state"}},
 		{"PUT", "/_mock/state", `[]`, 400, map[string]any{}},
+		{"PUT", "/_mock/state", `{"users":[{"_id":"u","username":"u","roles":[],"active":true,"type":"user","createdAt":"2026-01-01T00:00:00Z","_updatedAt":"2026-01-01T00:00:00Z",` +
+			`"loginTokens":[{"hashedToken":"h","when":"2026-01-01T00:00:00Z"},{"hashedToken":"h","when":"2026-01-02T00:00:00Z"}]}]}`,
+			400, map[string]any{"errorType": "error-invalid-state", "error": `user "u": login token "h" held twice [error-invalid-state]`}},
 		{"GET", "/_mock/requests", "", 200, map[string]any{"success": true}},
 		{"GET", "/_mock/requests?status=abc", "", 400, map[string]any{"errorType": "error-invalid-params"}},
 		{"GET", "/_mock/requests?limit=0", "", 400, map[string]any{"errorType": "error-invalid-params"}},

@@ -337,11 +337,37 @@ func sleep(r *http.Request, d time.Duration) bool {
 // captureRequestBody reads up to journalBodyLimit+1 bytes of r's body for the journal and puts
 // them back in front of the rest, so the handler still reads the whole body (and enforces its
 // own size limit). cut reports that the body is longer than the journal keeps.
+//
+// A body read whole (the common case) is handed on as an api.Body, whose bytes the handler
+// takes as they are: the body is read and held once, for the handler and the journal.
 func captureRequestBody(r *http.Request) (head []byte, cut bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, false
 	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, journalBodyLimit+1))
+	size := 512
+	if n := r.ContentLength; n > 0 && n <= journalBodyLimit {
+		size = int(n) + 1 // room to meet the end without growing
+	}
+	head = make([]byte, 0, size)
+	lr := io.LimitReader(r.Body, journalBodyLimit+1)
+	var err error
+	for {
+		if len(head) == cap(head) {
+			head = append(head, 0)[:len(head)]
+		}
+		n, e := lr.Read(head[len(head):cap(head)])
+		head = head[:len(head)+n]
+		if e != nil {
+			if e != io.EOF {
+				err = e
+			}
+			break
+		}
+	}
+	if err == nil && len(head) <= journalBodyLimit { // the whole body
+		r.Body = api.NewBody(head, r.Body)
+		return head, false
+	}
 	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), r.Body}
 	if len(head) > journalBodyLimit {
 		return head[:journalBodyLimit], true

@@ -117,10 +117,12 @@ func (s *Server) restore(w statefile.Saved) error {
 	return nil
 }
 
-// storeWorld writes a new world into the state file and records its changes from now on.
+// storeWorld writes a new world into the state file and records its changes from now on: a
+// world no request has changed is written as its fixtures dated at an instant (world.Stored),
+// so a new sandbox costs the file a few bytes and stays unbuilt in memory until first used.
 // Callers make sure nobody changes the world meanwhile (it is not reachable yet, or s.mu is held).
 func (s *Server) storeWorld(sb *sandbox, set statefile.Settings) error {
-	log, err := s.store.Create(sb.id, set, sb.world.Export())
+	log, err := s.store.Create(sb.id, set, sb.world.Stored())
 	if err != nil {
 		return err
 	}

@@ -119,6 +119,46 @@ func TestStateFileKeepsEveryWorld(t *testing.T) {
 	}
 }
 
+// TestAnUnusedSandboxComesBackAsItsFixturesAsOfItsCreation: a sandbox no request changed is
+// kept as its fixtures dated at its creation (not its documents); after a restart it holds
+// the very documents it held before, dates included, and its first change is kept in full.
+func TestAnUnusedSandboxComesBackAsItsFixturesAsOfItsCreation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	p := openPersisted(t, path)
+	p.do(http.MethodPut, "/_mock/sandboxes/unused", `{}`, nil, http.StatusCreated, nil)
+	p.do(http.MethodPut, "/_mock/sandboxes/used", `{}`, nil, http.StatusCreated, nil)
+	before := withoutPasswords(t, p.state("?sandbox=unused")) // reads build it; it stays unchanged
+	p.close()
+
+	p = openPersisted(t, path)
+	if got := withoutPasswords(t, p.state("?sandbox=unused")); got != before {
+		t.Errorf("the unused sandbox after a restart:\n%s\nwant\n%s", got, before)
+	}
+	p.do(http.MethodPost, "/sandboxes/used/api/v1/useInviteToken", `{"token":"PrjXok"}`, bob, http.StatusOK, nil)
+	used := p.state("?sandbox=used")
+	p.close()
+	p = openPersisted(t, path)
+	defer p.close()
+	if got := p.state("?sandbox=used"); got != used || !strings.Contains(got, `"inviteToken":"PrjXok"`) {
+		t.Errorf("the sandbox changed after a restart:\n%s\nwant\n%s", got, used)
+	}
+}
+
+// withoutPasswords is a state's JSON with its password hashes blanked: a server hashes its
+// fixture users' passwords once per process (bcrypt salts them), so an unchanged world built
+// again after a restart holds other hashes of the same passwords.
+func withoutPasswords(t *testing.T, state string) string {
+	t.Helper()
+	var st world.State
+	if err := json.Unmarshal([]byte(state), &st); err != nil {
+		t.Fatal(err)
+	}
+	for i := range st.Users {
+		st.Users[i].Password = ""
+	}
+	return jsonOf(st)
+}
+
 func jsonOf(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)

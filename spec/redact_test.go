@@ -231,3 +231,17 @@ func TestRedactQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactJSONAgreesWithEncodingJSON: compactJSON, which skips json.Compact for documents
+// with white space inside strings only, gives json.Compact's bytes and verdict.
+func TestCompactJSONAgreesWithEncodingJSON(t *testing.T) {
+	for _, doc := range []string{`{"fname":"Project X","success":true}`, `{"a": 1}`, "{\"a\":\n1}", `{"a":"x\" y"}`,
+		`{"a":"x\\" , "b":2}`, `"a b"`, `[1, 2]`, `{"a":"\\\\"} `, `{"a":"unterminated }`, `{"a" 1}`, `{}`, `nope`} {
+		var want bytes.Buffer
+		wantErr := json.Compact(&want, []byte(doc))
+		got, ok := compactJSON([]byte(doc))
+		if ok != (wantErr == nil) || ok && string(got) != want.String() {
+			t.Errorf("compactJSON(%s) = %s, %v; json.Compact = %s, %v", doc, got, ok, want.String(), wantErr)
+		}
+	}
+}

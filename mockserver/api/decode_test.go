@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,4 +118,26 @@ func ordinary(ref *openapi3.SchemaRef) string {
 		return `{}`
 	}
 	return `"x"`
+}
+
+// TestDecodeTokenAgreesWithEncodingJSON: the fast path of decodeToken reads exactly what
+// json.Unmarshal reads into tokenBody, or leaves the params to it.
+func TestDecodeTokenAgreesWithEncodingJSON(t *testing.T) {
+	for _, params := range []string{
+		`{"token":"PrjXok"}`, `{"token":""}`, `{"token":"a\"b"}`, `{"token":"a\\b"}`, `{"token":"\u00e9"}`,
+		`{"token":"é"}`, "{\"token\":\"\xff\"}", `{"token":"a","token":"b"}`, `{"token":"a"} `, ` {"token":"a"}`,
+		`{"token":"a\u0000"}`, `{"token":"` + "\t" + `"}`, `{"token":"x"}}`, `{"token":"}`, `{"token":"a"`, `{}`,
+		`{"other":1,"token":"a"}`, `{"token":"a","other":1}`, `{"token":"a b c ~!@#$%^&*()"}`,
+	} {
+		var want tokenBody
+		wantErr := json.Unmarshal([]byte(params), &want)
+		c := &call{params: []byte(params)}
+		got, panicked := func() (s string, p bool) {
+			defer func() { p = recover() != nil }()
+			return c.decodeToken(), false
+		}()
+		if panicked != (wantErr != nil) || !panicked && got != want.Token {
+			t.Errorf("decodeToken(%s) = %q (panicked %v), json.Unmarshal = %q, %v", params, got, panicked, want.Token, wantErr)
+		}
+	}
 }

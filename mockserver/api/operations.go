@@ -76,9 +76,7 @@ type tokenBody struct {
 }
 
 func useInviteToken(w *world.World, c *call) (any, error) {
-	var b tokenBody
-	c.decode(&b)
-	return w.UseInviteToken(c.userID, b.Token)
+	return w.UseInviteToken(c.userID, c.decodeToken())
 }
 
 // validity is validateInviteToken's answer (a struct: cheaper to render than a map).
@@ -87,9 +85,7 @@ type validity struct {
 }
 
 func validateInviteToken(w *world.World, c *call) (any, error) {
-	var b tokenBody
-	c.decode(&b)
-	return validity{w.ValidateInviteToken(b.Token)}, nil
+	return validity{w.ValidateInviteToken(c.decodeToken())}, nil
 }
 
 func findOrCreateInvite(w *world.World, c *call) (any, error) {

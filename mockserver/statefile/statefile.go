@@ -22,13 +22,27 @@
 //
 // Layout of the file:
 //
-//	rcmock/format                  "rcmock-state/1"
-//	worlds/<key>/version           the emulated version
-//	worlds/<key>/settings          Settings as JSON
-//	worlds/<key>/next              the next insertion ordinal (8 bytes, big endian)
-//	worlds/<key>/<collection>/<id> 8-byte insertion ordinal + the document's JSON
+//	rcmock/format                           "rcmock-state/2"
+//	worlds/<key>/version                    the emulated version
+//	worlds/<key>/settings                   Settings as JSON
+//	worlds/<key>/next                       the next insertion ordinal (8 bytes, big endian)
+//	worlds/<key>/pending                    when set, the world holds no documents: it is its
+//	                                        fixtures dated at this instant (RFC 3339, ns)
+//	worlds/<key>/<collection>/<id>          8-byte insertion ordinal + the document's JSON
+//	worlds/<key>/loginTokens/<uid>\x00<hash> 8-byte insertion ordinal + the login token's JSON
 //
-// where <key> is "w:" + the world's id (the default world's id is "").
+// A world no request has changed (a new sandbox, a reset one) is stored as pending: a few
+// bytes instead of every fixture document; its first change writes them all. After a restart
+// it is built from the fixtures rcmock then runs with (the set of its name, default or
+// empty), dated at that instant.
+//
+// where <key> is "w:" + the world's id (the default world's id is ""), and a user's document
+// leaves its login tokens out: they are documents of their own, so that a login or a logout
+// writes one small document, not the user with every token it holds. Reading a world puts
+// each user's tokens back in the order they were written.
+//
+// A file of format 1 (rcmock-state/1, where each user document held its tokens) is migrated
+// when opened, in one transaction: its tokens move out of the user documents.
 package statefile
 
 import (
@@ -52,8 +66,12 @@ import (
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
-// format marks a bbolt file as an rcmock state file of this layout.
-const format = "rcmock-state/1"
+// format marks a bbolt file as an rcmock state file of this layout; formatV1 is the layout
+// before login tokens were documents of their own, which Open migrates.
+const (
+	format   = "rcmock-state/2"
+	formatV1 = "rcmock-state/1"
+)
 
 // ErrClosed is returned by Wait once the store is closed with changes still unwritten.
 var ErrClosed = errors.New("state file closed")
@@ -68,6 +86,7 @@ var (
 	keyVersion   = []byte("version")
 	keySettings  = []byte("settings")
 	keyNext      = []byte("next")
+	keyPending   = []byte("pending")
 )
 
 // Settings are what the mock server keeps of a world besides its data.
@@ -267,13 +286,17 @@ func initialise(tx *bolt.Tx) error {
 		_, err = tx.CreateBucket(bucketWorlds)
 		return err
 	}
-	if got := string(meta.Get(keyFormat)); got != format {
-		return fmt.Errorf("format %q, want %q", got, format)
-	}
 	if tx.Bucket(bucketWorlds) == nil {
 		return errors.New("corrupt: no worlds bucket")
 	}
-	return nil
+	switch got := string(meta.Get(keyFormat)); got {
+	case format:
+		return nil
+	case formatV1:
+		return migrateV1(tx)
+	default:
+		return fmt.Errorf("format %q, want %q", got, format)
+	}
 }
 
 // Path returns the file's path.
@@ -337,6 +360,14 @@ func readWorld(b *bolt.Bucket) (Saved, error) {
 			return w, fmt.Errorf("settings: %w", err)
 		}
 	}
+	if raw := b.Get(keyPending); raw != nil {
+		at, err := time.Parse(time.RFC3339Nano, string(raw))
+		if err != nil {
+			return w, fmt.Errorf("pending: %w", err)
+		}
+		w.State.Pending = &at
+		return w, nil
+	}
 	for _, coll := range collections {
 		docs, err := readCollection(b.Bucket([]byte(coll)))
 		if err != nil {
@@ -346,30 +377,43 @@ func readWorld(b *bolt.Bucket) (Saved, error) {
 			return w, fmt.Errorf("%s: %w", coll, err)
 		}
 	}
+	tokens, err := readCollection(b.Bucket([]byte(world.LoginTokens)))
+	if err != nil {
+		return w, fmt.Errorf("%s: %w", world.LoginTokens, err)
+	}
+	if err := addTokens(&w.State, tokens); err != nil {
+		return w, fmt.Errorf("%s: %w", world.LoginTokens, err)
+	}
 	return w, nil
 }
 
+// stored is one document read from a collection's bucket.
+type stored struct {
+	key []byte
+	raw json.RawMessage
+}
+
 // readCollection returns a collection's documents in insertion order.
-func readCollection(b *bolt.Bucket) ([]json.RawMessage, error) {
+func readCollection(b *bolt.Bucket) ([]stored, error) {
 	if b == nil {
 		return nil, nil
 	}
 	type doc struct {
 		ord uint64
-		raw json.RawMessage
+		stored
 	}
 	var docs []doc
 	err := b.ForEach(func(k, v []byte) error {
 		if len(v) < 8 || !json.Valid(v[8:]) {
 			return fmt.Errorf("document %q: not an ordinal and JSON", k)
 		}
-		docs = append(docs, doc{binary.BigEndian.Uint64(v), append(json.RawMessage(nil), v[8:]...)})
+		docs = append(docs, doc{binary.BigEndian.Uint64(v), stored{slices.Clone(k), append(json.RawMessage(nil), v[8:]...)}})
 		return nil
 	})
 	slices.SortFunc(docs, func(a, b doc) int { return cmp.Compare(a.ord, b.ord) })
-	out := make([]json.RawMessage, len(docs))
+	out := make([]stored, len(docs))
 	for i, d := range docs {
-		out[i] = d.raw
+		out[i] = d.stored
 	}
 	return out, err
 }
@@ -402,7 +446,10 @@ func (s *Store) Create(id string, set Settings, st world.State) (*Log, error) {
 
 // replaceAll is a changeset replacing a world's data by st.
 func replaceAll(st world.State) (world.Changeset, error) {
-	cs := world.Changeset{Replace: true, Version: st.Version}
+	cs := world.Changeset{Replace: true, Version: st.Version, Pending: st.Pending}
+	if st.Pending != nil {
+		return cs, nil
+	}
 	var err error
 	add := func(coll, id string, v any) {
 		b, e := json.Marshal(v)
@@ -410,7 +457,12 @@ func replaceAll(st world.State) (world.Changeset, error) {
 		cs.Changes = append(cs.Changes, world.Change{Collection: coll, ID: id, Doc: b})
 	}
 	for _, v := range st.Users {
+		tokens := v.LoginTokens
+		v.LoginTokens = nil
 		add(world.Users, v.ID, v)
+		for _, t := range tokens {
+			add(world.LoginTokens, world.TokenKey(v.ID, t.HashedToken), t)
+		}
 	}
 	for _, v := range st.Rooms {
 		add(world.Rooms, v.ID, v)

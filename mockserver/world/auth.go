@@ -102,11 +102,24 @@ func (w *World) Login(c Credentials) (*Session, error) {
 	if !u.Active {
 		return nil, w.refuse(errLogin("error-user-is-not-activated", "User is not activated"), chkLoginActive, S{u.Username}, N{})
 	}
-	token := w.randomString(43, secretAlphabet)
-	w.addLoginToken(u, LoginToken{HashedToken: hashLoginToken(token), When: dateOf(w.clock.Now())}, w.clock.Now())
+	token, hashed := w.newLoginToken()
+	w.addLoginToken(u, LoginToken{HashedToken: hashed, When: dateOf(w.clock.Now())}, w.clock.Now())
 	w.note(chkLoginIssued, explain.Note, S{u.Username}, N{int64(len(u.LoginTokens))})
 	w.why.SetUser(u.ID)
 	return &Session{UserID: u.ID, AuthToken: token, Me: w.me(u)}, nil
+}
+
+// newLoginToken draws a login token (43 characters of Meteor's Random.secret alphabet) that
+// no user holds, and its hash. A random one never repeats; one from a seeded source can (a
+// world restored from a state file draws what the last run drew), and a token held twice
+// would log in as whoever holds it first.
+func (w *World) newLoginToken() (token, hashed string) {
+	for {
+		token = w.randomString(43, secretAlphabet)
+		if hashed = hashLoginToken(token); len(w.tokenUsers[hashed]) == 0 {
+			return token, hashed
+		}
+	}
 }
 
 // resume is Meteor's resume login. An unknown token answers Meteor's 403 "You've been logged
@@ -157,25 +170,10 @@ func (w *World) findLoginUser(c Credentials) *User {
 }
 
 // userByUsername finds a user by username, ignoring case as Meteor's accounts do. [inferred]
-func (w *World) userByUsername(name string) *User {
-	for u := range w.users.values() {
-		if strings.EqualFold(u.Username, name) {
-			return u
-		}
-	}
-	return nil
-}
+func (w *World) userByUsername(name string) *User { return w.firstUser(w.byUsername[foldKey(name)]) }
 
-func (w *World) userByEmail(email string) *User {
-	for u := range w.users.values() {
-		for _, e := range u.Emails {
-			if strings.EqualFold(e.Address, email) {
-				return u
-			}
-		}
-	}
-	return nil
-}
+// userByEmail finds the first user with this email address, ignoring case. [inferred]
+func (w *World) userByEmail(email string) *User { return w.firstUser(w.byEmail[foldKey(email)]) }
 
 // Authenticate checks the X-User-Id/X-Auth-Token pair and returns the user id, or
 // ErrNotLoggedIn. An expired token (LoginExpiration) is removed and refused.

@@ -3,7 +3,10 @@ package world
 import (
 	"iter"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // idSet is a set of ids kept in insertion order with O(1) add, remove and lookup. A removal
@@ -100,6 +103,9 @@ type store struct {
 	userSubs   map[string]*idSet         // uid → its subscription ids in insertion order
 	reusable   map[inviteKey]*reuseList  // see below
 	tokenUsers map[string]map[string]int // hashed login token → user id → how many of its tokens have that hash
+	tokenMarks marks                     // login tokens added or removed since the last record: TokenKey(uid, hash)
+	byUsername map[string][]string       // folded username → the ids of the users with it, in insertion order
+	byEmail    map[string][]string       // folded email address → the ids of the users with it, in insertion order
 
 	notes notes // what explanations tell beyond the documents (explain.go); its zero value is empty
 }
@@ -121,6 +127,8 @@ func newStore() store {
 		userSubs:   map[string]*idSet{},
 		reusable:   map[inviteKey]*reuseList{},
 		tokenUsers: map[string]map[string]int{},
+		byUsername: map[string][]string{},
+		byEmail:    map[string][]string{},
 	}
 }
 
@@ -144,25 +152,83 @@ func removeFrom[K comparable](m map[K]*idSet, k K, id string) {
 	}
 }
 
-// putUser stores u (new or replacing the user with its _id) and indexes its login tokens.
+// putUser stores u (new or replacing the user with its _id) and indexes its login tokens,
+// username and email addresses.
 func (s *store) putUser(u *User) {
 	if old := s.users.get(u.ID); old != nil {
-		for _, t := range old.LoginTokens {
-			s.unindexToken(t.HashedToken, old.ID)
-		}
+		s.unindexUser(old)
 	}
 	s.users.put(u.ID, u)
 	for _, t := range u.LoginTokens {
 		s.indexToken(t.HashedToken, u.ID)
 	}
+	s.byUsername[foldKey(u.Username)] = append(s.byUsername[foldKey(u.Username)], u.ID)
+	for i, e := range u.Emails {
+		if !slices.ContainsFunc(u.Emails[:i], func(o Email) bool { return foldKey(o.Address) == foldKey(e.Address) }) {
+			s.byEmail[foldKey(e.Address)] = append(s.byEmail[foldKey(e.Address)], u.ID)
+		}
+	}
 }
 
 // delUser removes u and its login tokens from the index (not its subscriptions).
 func (s *store) delUser(u *User) {
+	s.unindexUser(u)
+	s.users.del(u.ID)
+}
+
+// unindexUser drops u's login tokens, username and email addresses from the indexes.
+func (s *store) unindexUser(u *User) {
 	for _, t := range u.LoginTokens {
 		s.unindexToken(t.HashedToken, u.ID)
 	}
-	s.users.del(u.ID)
+	dropID(s.byUsername, foldKey(u.Username), u.ID)
+	for _, e := range u.Emails {
+		dropID(s.byEmail, foldKey(e.Address), u.ID)
+	}
+}
+
+// dropID removes id from the list m[k], dropping the list once empty.
+func dropID(m map[string][]string, k, id string) {
+	ids := slices.DeleteFunc(m[k], func(x string) bool { return x == id })
+	if len(ids) == 0 {
+		delete(m, k)
+	} else {
+		m[k] = ids
+	}
+}
+
+// firstUser is the first stored user of ids (kept in insertion order), or nil.
+func (s *store) firstUser(ids []string) *User {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.users.get(ids[0])
+}
+
+// foldKey maps s to a key that two strings share exactly when strings.EqualFold holds for
+// them: each rune (invalid UTF-8 as utf8.RuneError, as EqualFold decodes it) becomes the
+// smallest rune of its simple case-folding orbit, so that a username or email lookup that
+// ignores case, as Meteor's does, is a map access instead of a scan of every user.
+func foldKey(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii { // an ASCII letter's orbit starts at its capital (K: K, k, KELVIN SIGN)
+		return strings.ToUpper(s)
+	}
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		out = utf8.AppendRune(out, least)
+	}
+	return string(out)
 }
 
 // addLoginToken appends a login session to u, first dropping u's sessions expired at now and,
@@ -191,7 +257,6 @@ func (s *store) addLoginToken(u *User, t LoginToken, now time.Time) {
 	clear(u.LoginTokens[len(keep):])
 	u.LoginTokens = append(keep, t)
 	s.indexToken(t.HashedToken, u.ID)
-	s.users.touch(u.ID)
 }
 
 // removeLoginToken removes u's first login token with this hash; it reports whether there was one.
@@ -203,7 +268,6 @@ func (s *store) removeLoginToken(u *User, hashed string) bool {
 		if t.HashedToken == hashed {
 			u.LoginTokens = append(u.LoginTokens[:i:i], u.LoginTokens[i+1:]...)
 			s.unindexToken(hashed, u.ID)
-			s.users.touch(u.ID)
 			return true
 		}
 	}
@@ -227,7 +291,19 @@ func (s *store) tokenOwner(hashed string) *User {
 	return first
 }
 
+// TokenKey names user uid's login token with this hash in a changeset (the Change.ID of a
+// LoginTokens document): a user holds at most one token with a hash, and no user id holds a NUL
+// (adopt refuses both).
+func TokenKey(uid, hashed string) string { return uid + "\x00" + hashed }
+
+// TokenOwner splits the Change.ID of a LoginTokens change into the user's id and the token's
+// hash; ok is false when id is not such a key.
+func TokenOwner(id string) (uid, hashed string, ok bool) { return strings.Cut(id, "\x00") }
+
+// indexToken and unindexToken keep tokenUsers and mark the token as changed: every login
+// token that comes or goes passes through them, and is recorded alone, not with its user.
 func (s *store) indexToken(hashed, uid string) {
+	s.tokenMarks.touch(TokenKey(uid, hashed))
 	m := s.tokenUsers[hashed]
 	if m == nil {
 		m = map[string]int{}
@@ -237,6 +313,7 @@ func (s *store) indexToken(hashed, uid string) {
 }
 
 func (s *store) unindexToken(hashed, uid string) {
+	s.tokenMarks.touch(TokenKey(uid, hashed))
 	m := s.tokenUsers[hashed]
 	if m[uid] > 1 {
 		m[uid]--

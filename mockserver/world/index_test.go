@@ -5,6 +5,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,6 +63,9 @@ func audit(t *testing.T, w *World, step string) {
 	}
 	if !reflect.DeepEqual(w.tokenUsers, want.tokenUsers) {
 		t.Errorf("%s: login tokens = %v, want %v", step, w.tokenUsers, want.tokenUsers)
+	}
+	if !reflect.DeepEqual(w.byUsername, want.byUsername) || !reflect.DeepEqual(w.byEmail, want.byEmail) {
+		t.Errorf("%s: users by username %v and email %v, want %v and %v", step, w.byUsername, w.byEmail, want.byUsername, want.byEmail)
 	}
 }
 
@@ -350,7 +354,7 @@ func TestResumeWithASharedTokenPicksTheFirstUser(t *testing.T) {
 	shared := LoginToken{HashedToken: hashLoginToken("shared"), When: dateOf(start)}
 	for i := range s.Users { // carol, then bob, in the users' order: the first in order wins
 		if id := s.Users[i].ID; id == "bob" || id == "carol" {
-			s.Users[i].LoginTokens = append(s.Users[i].LoginTokens, shared, shared)
+			s.Users[i].LoginTokens = append(s.Users[i].LoginTokens, shared)
 		}
 	}
 	if err := w.Import(s); err != nil {
@@ -366,24 +370,42 @@ func TestResumeWithASharedTokenPicksTheFirstUser(t *testing.T) {
 	if got, err := w.Login(Credentials{Resume: "shared"}); err != nil || got.UserID != first {
 		t.Fatalf("resume = %+v, %v; want user %s", got, err, first)
 	}
-	// A user holding a token twice keeps it after one logout.
-	if err := w.Logout(first, "shared"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Authenticate(first, "shared"); err != nil {
-		t.Errorf("after one of two logouts: %v", err)
-	}
-	audit(t, w, "one logout")
 	if err := w.Logout(first, "shared"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Authenticate(first, "shared"); err == nil {
-		t.Error("after both logouts the token still authenticates")
+		t.Error("after its logout the token still authenticates")
 	}
 	if got, err := w.Login(Credentials{Resume: "shared"}); err != nil || got.UserID == first {
-		t.Errorf("resume after logouts = %+v, %v; want the other user", got, err)
+		t.Errorf("resume after the logout = %+v, %v; want the other user", got, err)
 	}
-	audit(t, w, "two logouts")
+	audit(t, w, "logout")
+}
+
+// TestAUserHoldingATokenTwiceIsRefused: a state file keeps a user's login tokens by hash,
+// and Rocket.Chat's logout pulls every token with the hash at once ($pull), so a state whose
+// user holds one twice is refused rather than kept in a way no restart could restore.
+func TestAUserHoldingATokenTwiceIsRefused(t *testing.T) {
+	w := newWorld(t, "")
+	s := w.Export()
+	twice := LoginToken{HashedToken: hashLoginToken("twice"), When: dateOf(start)}
+	s.Users[0].LoginTokens = append(s.Users[0].LoginTokens, twice, twice)
+	err := w.Import(s)
+	if e, ok := err.(*Error); !ok || e.Code != "error-invalid-state" || !strings.Contains(e.Reason, "held twice") {
+		t.Fatalf("Import = %v, want error-invalid-state naming the token held twice", err)
+	}
+	many := w.Export() // the map path of repeatedToken: more than 16 tokens
+	for i := range 40 {
+		many.Users[0].LoginTokens = append(many.Users[0].LoginTokens, LoginToken{HashedToken: fmt.Sprint(i % 39), When: dateOf(start)})
+	}
+	if err := w.Import(many); err == nil {
+		t.Fatal("Import of 40 tokens, two sharing a hash, succeeded")
+	}
+	s.Users[0].LoginTokens = s.Users[0].LoginTokens[:len(s.Users[0].LoginTokens)-1]
+	s.Users[1].ID = "a\x00b"
+	if err := w.Import(s); err == nil || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("Import of a user id holding a NUL = %v, want a refusal", err)
+	}
 }
 
 func TestSubscriptionIndexesFollowEveryChange(t *testing.T) {
@@ -460,4 +482,80 @@ func TestSubscriptionIndexesFollowEveryChange(t *testing.T) {
 	if got := members("after import", r.ID); !slices.Equal(got, []string{"bob", "carol"}) {
 		t.Errorf("members = %v", got)
 	}
+}
+
+// TestFoldKeyAgreesWithEqualFold: the username and email indexes find a user exactly when
+// strings.EqualFold, which the lookups used before the indexes, says the names are equal.
+func TestFoldKeyAgreesWithEqualFold(t *testing.T) {
+	parts := []string{"a", "A", "k", "K", "\u212a", "s", "S", "\u017f", "ß", "ẞ", "σ", "Σ", "ς", "İ", "i", "ı",
+		"\xff", "\ufffd", "é", "É", "-", "1", "@", ".", "ǅ", "ǆ", "Ǆ"}
+	var names []string
+	for _, a := range parts {
+		for _, b := range parts {
+			names = append(names, a+b, "x"+a+b)
+		}
+	}
+	for _, a := range names {
+		for _, b := range names {
+			if got, want := foldKey(a) == foldKey(b), strings.EqualFold(a, b); got != want {
+				t.Errorf("foldKey(%q) == foldKey(%q) is %v, EqualFold %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+// TestUserLookupsFollowCreatesAndDeletes: users.create and users.delete keep the username and
+// email indexes, and a lookup finds the first user in insertion order.
+func TestUserLookupsFollowCreatesAndDeletes(t *testing.T) {
+	w := newWorld(t, "")
+	u, err := w.CreateUser(admin, NewUser{Username: "Dave", Email: "Dave@Example.com", Name: "Dave", Password: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit(t, w, "create")
+	if _, err := w.CreateUser(admin, NewUser{Username: "DAVE", Email: "d2@example.com", Name: "D", Password: "x"}); err == nil {
+		t.Error("a username taken but for case was accepted")
+	}
+	if _, err := w.Login(Credentials{User: "dave@EXAMPLE.com", Password: "x"}); err != nil {
+		t.Errorf("login by email in another case: %v", err)
+	}
+	if _, err := w.Login(Credentials{Username: "dAVE", Password: "x"}); err != nil {
+		t.Errorf("login by username in another case: %v", err)
+	}
+	if err := w.DeleteUser(admin, UserSelector{ID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	audit(t, w, "delete")
+	if _, err := w.Login(Credentials{Username: "dave", Password: "x"}); err == nil {
+		t.Error("a deleted user logged in")
+	}
+	if _, err := w.CreateUser(admin, NewUser{Username: "dave", Email: "dave@example.com", Name: "Dave", Password: "y"}); err != nil {
+		t.Errorf("the deleted user's name and email are still taken: %v", err)
+	}
+}
+
+// TestALoginNeverIssuesATokenSomeoneHolds: a world on a seeded source that imports the state
+// of another on the same seed (as after a restart from a state file) draws again rather than
+// hand out a token another user holds, which would log in as that user.
+func TestALoginNeverIssuesATokenSomeoneHolds(t *testing.T) {
+	first := newWorld(t, "")
+	bob, err := first.Login(Credentials{User: "bob", Password: "rocket.chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := newWorld(t, "") // the same seed
+	if err := again.Import(first.Export()); err != nil {
+		t.Fatal(err)
+	}
+	carol, err := again.Login(Credentials{User: "carol", Password: "rocket.chat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if carol.AuthToken == bob.AuthToken {
+		t.Fatal("carol was given bob's login token")
+	}
+	if got, err := again.Login(Credentials{Resume: bob.AuthToken}); err != nil || got.UserID != "bob" {
+		t.Errorf("bob's token resumes %+v, %v; want bob", got, err)
+	}
+	audit(t, again, "after the redraw")
 }

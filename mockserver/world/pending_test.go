@@ -32,7 +32,7 @@ var operations = map[string]string{
 	"RoomOf": "reads", "RoomRoles": "reads", "RoomsSince": "reads", "SubscriptionsSince": "reads",
 	"UserInfo": "reads", "ServerInfo": "reads", "CheckRateLimit": "reads", "Settings": "no data",
 	"SetSettings": "no data", "Counts": "reads", "Overview": "reads", "Explain": "no data",
-	"Epoch": "no data", "Snapshot": "reads", "SyncSince": "no data",
+	"Epoch": "no data", "Snapshot": "reads", "SyncSince": "no data", "Stored": "reads",
 
 	"Ban": "writes", "CreateRoom": "writes", "CreateUser": "writes", "DeleteRoom": "writes",
 	"DeleteUser": "writes", "FindOrCreateInvite": "writes", "Import": "writes",
@@ -158,7 +158,8 @@ func TestAPendingWorldIsTheWorldItWouldHaveBeen(t *testing.T) {
 // to take it without building a pending world's data (they touch none).
 var (
 	mutexUsers   = []string{"lock", "lockSettings", "unlock", "Rollback"} // Rollback replaces the data unrecorded
-	settingsOnly = []string{"Version", "SetVersion", "Info", "Sync", "Reset", "Counts", "Epoch"}
+	settingsOnly = []string{"Version", "SetVersion", "Info", "Sync", "Reset", "Counts", "Epoch",
+		"Record", "Stored", "Import"} // Stored reads the data through Export; Import builds them through ImportSnapshot
 )
 
 // TestEveryOperationLocksThroughLock reads the package's source: only lock, lockSettings and

@@ -3,9 +3,11 @@ package world
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // replica applies changesets to ordered collections of raw documents, as a store would.
@@ -14,6 +16,7 @@ type replica struct {
 	seq     uint64
 	version string
 	colls   map[string]*ordered
+	pending *time.Time // the replica holds the fixtures dated at this instant, no documents
 }
 
 type ordered struct {
@@ -40,7 +43,14 @@ func stateChangeset(t *testing.T, s State) Changeset {
 		cs.Changes = append(cs.Changes, Change{Collection: coll, ID: id, Doc: b})
 	}
 	for _, u := range s.Users {
-		add(Users, u.ID, u)
+		without := u
+		without.LoginTokens = nil
+		add(Users, u.ID, without)
+	}
+	for _, u := range s.Users {
+		for _, tok := range u.LoginTokens {
+			add(LoginTokens, TokenKey(u.ID, tok.HashedToken), tok)
+		}
 	}
 	for _, r := range s.Rooms {
 		add(Rooms, r.ID, r)
@@ -63,9 +73,12 @@ func (r *replica) Record(cs Changeset) {
 	}
 	r.seq = cs.Seq
 	if cs.Replace {
-		r.colls = map[string]*ordered{}
+		r.colls, r.pending = map[string]*ordered{}, cs.Pending
 	}
-	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash} {
+	if cs.Pending != nil && len(cs.Changes) > 0 {
+		r.t.Errorf("changeset %d: pending with %d changes", cs.Seq, len(cs.Changes))
+	}
+	for _, name := range []string{Users, Rooms, Subscriptions, Invites, Trash, LoginTokens} {
 		if r.colls[name] == nil {
 			r.colls[name] = &ordered{docs: map[string]json.RawMessage{}}
 		}
@@ -94,8 +107,16 @@ func (r *replica) Record(cs Changeset) {
 
 func (r *replica) Wait(context.Context) error { return nil }
 
-// state decodes the replica into a State.
+// state decodes the replica into a State; a pending replica's is its fixtures built at the
+// instant it holds, as a world that imports the pending state builds them.
 func (r *replica) state() State {
+	if r.pending != nil {
+		w := newWorld(r.t, "")
+		if err := w.Import(State{Version: r.version, Pending: r.pending}); err != nil {
+			r.t.Fatal(err)
+		}
+		return w.Export()
+	}
 	s := State{Version: r.version}
 	decode := func(coll string, each func(json.RawMessage) error) {
 		for _, id := range r.colls[coll].ids {
@@ -110,6 +131,22 @@ func (r *replica) state() State {
 		s.Users = append(s.Users, v)
 		return err
 	})
+	owner := map[string]int{}
+	for i, u := range s.Users {
+		owner[u.ID] = i
+	}
+	for _, key := range r.colls[LoginTokens].ids {
+		var v LoginToken
+		if err := json.Unmarshal(r.colls[LoginTokens].docs[key], &v); err != nil {
+			r.t.Fatal(err)
+		}
+		uid, hashed, _ := TokenOwner(key)
+		i, ok := owner[uid]
+		if !ok || v.HashedToken != hashed {
+			r.t.Fatalf("login token %q: no such user, or another hash", key)
+		}
+		s.Users[i].LoginTokens = append(s.Users[i].LoginTokens, v)
+	}
 	decode(Rooms, func(b json.RawMessage) error {
 		var v Room
 		err := json.Unmarshal(b, &v)
@@ -241,6 +278,26 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 		{"deleteUser", func() error { return w.DeleteUser(admin, UserSelector{ID: newUser}) }},
 		{"deleteRoom", func() error { return w.DeleteRoom("bob", Group, RoomSelector{ID: newRoom}) }},
 		{"logout", func() error { return w.Logout("bob", s.AuthToken) }},
+		{"logins beyond the session cap", func() error {
+			for range MaxLoginTokens + 5 {
+				if _, err := w.Login(Credentials{User: "carol", Password: "rocket.chat"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"an expired token removed", func() error {
+			old, err := w.Login(Credentials{User: "alice", Password: "rocket.chat"})
+			if err != nil {
+				return err
+			}
+			w.Clock().Advance(LoginExpiration)
+			if _, err := w.Authenticate("alice", old.AuthToken); err == nil {
+				t.Error("an expired token authenticated")
+			}
+			w.Clock().Advance(-LoginExpiration)
+			return nil
+		}},
 		{"setVersion", func() error { return w.SetVersion("8.3.0") }},
 		{"useInviteToken by a banned user before 8.4", func() error { _, err := w.UseInviteToken("alice", "Forevr"); return err }},
 		{"failed operation", func() error {
@@ -265,6 +322,54 @@ func TestRecordedChangesRebuildTheWorld(t *testing.T) {
 	}
 	if rep.seq < uint64(len(steps)-3) {
 		t.Errorf("%d changesets recorded for %d changing steps", rep.seq, len(steps)-3)
+	}
+}
+
+// TestALoginRecordsItsTokenAlone: a login or a logout records the token that came or went
+// (and the one the session cap drops), never the user with every token it holds, so that its
+// cost does not grow with the user's tokens.
+func TestALoginRecordsItsTokenAlone(t *testing.T) {
+	w := newWorld(t, "")
+	_ = w.Export() // built, as a world that has changed before is: its first change is no Replace
+	rep := &changes{}
+	w.Record(rep)
+	var last *Session
+	for i := range MaxLoginTokens + 20 {
+		rep.got = nil
+		sess, err := w.Login(Credentials{User: "bob", Password: "rocket.chat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if i >= MaxLoginTokens {
+			want = 2 // the oldest session goes
+		}
+		rep.check(t, fmt.Sprintf("login %d", i+1), want)
+		last = sess
+	}
+	rep.got = nil
+	if err := w.Logout("bob", last.AuthToken); err != nil {
+		t.Fatal(err)
+	}
+	rep.check(t, "logout", 1)
+}
+
+// changes is a Recorder that keeps the changes of the changesets it is given.
+type changes struct{ got []Change }
+
+func (c *changes) Record(cs Changeset)        { c.got = append(c.got, cs.Changes...) }
+func (c *changes) Wait(context.Context) error { return nil }
+
+// check fails unless exactly n changes were recorded, each a login token.
+func (c *changes) check(t *testing.T, step string, n int) {
+	t.Helper()
+	if len(c.got) != n {
+		t.Fatalf("%s recorded %d changes, want %d", step, len(c.got), n)
+	}
+	for _, ch := range c.got {
+		if ch.Collection != LoginTokens || len(ch.Doc) > 200 {
+			t.Fatalf("%s recorded %s %q (%d bytes), want a login token alone", step, ch.Collection, ch.ID, len(ch.Doc))
+		}
 	}
 }
 
@@ -301,5 +406,44 @@ func TestSyncWithoutRecorder(t *testing.T) {
 	}
 	if !reflect.DeepEqual(w.Export(), w.Export()) {
 		t.Error("Export is not stable")
+	}
+}
+
+// TestAPendingWorldIsRecordedAsItsFixturesUntilItChanges: a world no operation has changed
+// is stored as its fixtures as of an instant (Stored), reads keep it so, and its first change
+// records every document; a Reset records the pending form again.
+func TestAPendingWorldIsRecordedAsItsFixturesUntilItChanges(t *testing.T) {
+	w := newWorld(t, "")
+	st := w.Stored()
+	if st.Pending == nil || !st.Pending.Equal(start) || len(st.Users) != 0 {
+		t.Fatalf("Stored of a new world = pending %v, %d users; want pending at %s, no documents", st.Pending, len(st.Users), start)
+	}
+	rep := &replica{t: t, colls: map[string]*ordered{}, pending: st.Pending, version: st.Version}
+	w.Record(rep)
+	w.ValidateInviteToken("PrjXok") // builds the data, changes nothing
+	if rep.seq != 0 {
+		t.Fatalf("a read of a pending world recorded %d changesets", rep.seq)
+	}
+	sameJSON(t, "a read", rep.state(), w.Export())
+	if _, err := w.UseInviteToken("bob", "PrjXok"); err != nil {
+		t.Fatal(err)
+	}
+	if rep.pending != nil || rep.seq != 1 || len(rep.colls[Users].ids) == 0 {
+		t.Fatalf("the first change recorded seq %d, pending %v: want one Replace with every document", rep.seq, rep.pending)
+	}
+	sameJSON(t, "the first change", rep.state(), w.Export())
+	w.Clock().Advance(time.Hour)
+	if err := w.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if rep.pending == nil || !rep.pending.Equal(start.Add(time.Hour)) {
+		t.Fatalf("a reset recorded pending %v, want %s", rep.pending, start.Add(time.Hour))
+	}
+	sameJSON(t, "reset", rep.state(), w.Export())
+	if err := w.Rollback(func() (State, Recorder, error) { return State{Pending: &start}, nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Stored(); got.Pending == nil || !got.Pending.Equal(start) {
+		t.Errorf("after a rollback to a pending state, Stored = pending %v, want %s", got.Pending, start)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rcinvite/rcinvite/fixtures"
@@ -85,11 +86,15 @@ type shared struct {
 
 	settings settingsBox // Rocket.Chat settings (rate limiter, CORS) and the limiter's counters; own lock
 
-	recorder  Recorder // nil: changes are not recorded (record.go)
-	seq       uint64   // the Seq of the last recorded Changeset
-	epoch     uint64   // rollbacks so far (record.go)
-	replaced  bool     // the data were replaced (Reset, Import) since the last unlock
-	versioned bool     // the version changed since the last unlock
+	recorder Recorder // nil: changes are not recorded (record.go)
+	// recordedPending: the recorder holds the world as its fixtures dated at datedAt, not as
+	// documents, so the first change records every document (record.go).
+	recordedPending bool
+	seq             uint64        // the Seq of the last recorded Changeset
+	epoch           atomic.Uint64 // rollbacks so far (record.go); written under mutex, read without it
+	recording       atomic.Bool   // recorder != nil; written under mutex, read without it (Sync)
+	replaced        bool          // the data were replaced (Reset, Import) since the last unlock
+	versioned       bool          // the version changed since the last unlock
 }
 
 // New returns a world loaded with o.Fixtures.
@@ -133,6 +138,7 @@ func (w *World) lock() {
 	if w.pending {
 		w.pending = false
 		w.load(w.fixtures, dateOf(w.datedAt))
+		w.store.untouch() // built, not changed: a recorder holding the pending world holds these
 	}
 }
 
@@ -201,18 +207,14 @@ func (w *World) checksBansOnInvite() bool {
 // Reset puts the world's data back to its fixtures and starts the rate limiter's counts afresh
 // (its settings are kept). Fixture invites are dated relative to
 // the clock's now at the reset (createdAt = now - age). The version and the clock are kept:
-// resume the clock first for a reset to real time. The data are built when next needed, or
-// at once when a recorder must receive them.
+// resume the clock first for a reset to real time. The data are built when next needed; a
+// recorder is told the instant they are dated at (Changeset.Pending).
 func (w *World) Reset() error {
 	w.settings.restartLimiter(w.clock.Now()) // settings kept, counts forgotten
 	w.lockSettings()
 	defer w.unlock()
 	w.replaced = true
 	w.store, w.pending, w.datedAt = store{}, true, w.clock.Now()
-	if w.recorder != nil {
-		w.pending = false
-		w.load(w.fixtures, dateOf(w.datedAt))
-	}
 	return nil
 }
 
@@ -228,7 +230,24 @@ func (w *World) Export() State {
 // shares no slices or pointers with s. The version is set when s.Version is not empty. A
 // password that is a bare hex SHA-256 digest (a state exported by rcmock before passwords were
 // bcrypt hashes) is hashed on the way in; any other password must be a bcrypt hash.
-func (w *World) Import(s State) error { return w.ImportSnapshot(snapshotOf(s)) }
+//
+// A State whose Pending is set (a recorder's copy of a world no operation changed: Stored)
+// makes the world its fixtures dated at that instant, built when first needed.
+func (w *World) Import(s State) error {
+	if s.Pending != nil {
+		if err := checkStateVersion(s.Version); err != nil {
+			return err
+		}
+		w.lockSettings()
+		defer w.unlock()
+		w.store, w.pending, w.datedAt, w.replaced = store{}, true, *s.Pending, true
+		if s.Version != "" {
+			w.version, w.versioned = s.Version, true
+		}
+		return nil
+	}
+	return w.ImportSnapshot(snapshotOf(s))
+}
 
 // snapshotOf is a Snapshot of copies of s's documents.
 func snapshotOf(s State) Snapshot {
@@ -286,11 +305,17 @@ func (c *store) adopt(s Snapshot, passwords *Passwords) error {
 		if u.ID == "" || c.users.get(u.ID) != nil {
 			return bad("user", u.ID)
 		}
+		if strings.ContainsRune(u.ID, 0) { // tokenKey ends a user id at its first NUL
+			return coded("error-invalid-state", fmt.Sprintf("user %q: a NUL character in its _id", u.ID), nil)
+		}
 		if err := checkStoredPassword(u.Password); err != nil {
 			return coded("error-invalid-state", fmt.Sprintf("user %q: %v", u.ID, err), nil)
 		}
 		if isLegacyDigest(u.Password) {
 			u.Password = passwords.hash(u.Password)
+		}
+		if h, twice := repeatedToken(u.LoginTokens); twice {
+			return coded("error-invalid-state", fmt.Sprintf("user %q: login token %q held twice", u.ID, h), nil)
 		}
 		c.putUser(u)
 	}
@@ -324,9 +349,34 @@ func (c *store) adopt(s Snapshot, passwords *Passwords) error {
 	return nil
 }
 
+// repeatedToken returns a hash two of tokens share. Stored users hold each hash once (a
+// state file keeps a user's tokens by hash); Rocket.Chat's could only repeat one by writing
+// the database by hand, since every token is a fresh random secret.
+func repeatedToken(tokens []LoginToken) (string, bool) {
+	if len(tokens) <= 16 { // most users: no map
+		for i := 1; i < len(tokens); i++ {
+			for _, t := range tokens[:i] {
+				if t.HashedToken == tokens[i].HashedToken {
+					return t.HashedToken, true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]bool, len(tokens))
+	for _, t := range tokens {
+		if seen[t.HashedToken] {
+			return t.HashedToken, true
+		}
+		seen[t.HashedToken] = true
+	}
+	return "", false
+}
+
 // track turns the tables' change marks on or off: a store being filled from a state needs none.
 func (c *store) track(on bool) {
 	c.users.untracked, c.rooms.untracked, c.subs.untracked, c.invites.untracked, c.trash.untracked = !on, !on, !on, !on, !on
+	c.tokenMarks.untracked = !on
 }
 
 // canonicalRid returns the stored room's own copy of rid (or rid, for an unknown room), so
@@ -355,9 +405,14 @@ func (s *store) canonicalUID(uid string) string {
 // document the table holds one map entry and one pointer: with 100k invites, an ordered id
 // set beside a map by id cost about 50 more bytes each.
 type table[T any] struct {
-	slot      map[string]int
-	docs      []*T
-	touched   []string // ids written or deleted since the last record, in first-write order
+	slot map[string]int
+	docs []*T
+	marks
+}
+
+// marks are the keys written or deleted since a world last recorded its changes.
+type marks struct {
+	touched   []string // keys written or deleted since the last record, in first-write order
 	seen      map[string]bool
 	untracked bool // writes are not marked (a store being filled by ImportSnapshot)
 }
@@ -446,29 +501,29 @@ func (t *table[T]) ids() []string {
 	return slices.DeleteFunc(out, func(id string) bool { return id == "" })
 }
 
-// touch marks document id as changed in place: callers touch what they edit through a pointer.
-func (t *table[T]) touch(id string) {
-	if t.untracked {
+// touch marks key (a document's id) as changed: callers touch what they edit through a pointer.
+func (m *marks) touch(key string) {
+	if m.untracked {
 		return
 	}
-	if t.seen == nil {
-		t.seen = map[string]bool{}
+	if m.seen == nil {
+		m.seen = map[string]bool{}
 	}
-	if !t.seen[id] {
-		t.seen[id] = true
-		t.touched = append(t.touched, id)
+	if !m.seen[key] {
+		m.seen[key] = true
+		m.touched = append(m.touched, key)
 	}
 }
 
 // untouch forgets the changes marked so far, keeping small marks' memory for the next operation.
-func (t *table[T]) untouch() {
-	switch n := len(t.touched); {
+func (m *marks) untouch() {
+	switch n := len(m.touched); {
 	case n == 0:
 	case n <= 64:
-		clear(t.seen)
-		t.touched = t.touched[:0]
+		clear(m.seen)
+		m.touched = m.touched[:0]
 	default: // after a Reset or Import: let the large marks go
-		t.touched, t.seen = nil, nil
+		m.touched, m.seen = nil, nil
 	}
 }
 

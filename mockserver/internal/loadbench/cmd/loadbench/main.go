@@ -33,6 +33,7 @@ type options struct {
 	prism        string
 	prismVersion string
 	rcmockArgs   string
+	baseline     string // another rcmock binary measured beside this one; "": none
 	goBench      string
 	benchtime    string
 	benchCount   int
@@ -69,7 +70,8 @@ func main() {
 	flag.IntVar(&o.prismRuns, "prism-startups", 3, "start-up repetitions for Prism")
 	flag.StringVar(&o.prism, "prism", "", "prism binary; empty: npm install @stoplight/prism-cli into a temp dir; off: skip Prism")
 	flag.StringVar(&o.prismVersion, "prism-version", "5.16", "npm version range of @stoplight/prism-cli")
-	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict", "extra rcmock flags (space separated)")
+	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict --log-level warn", "extra rcmock flags (space separated); --log-level warn turns the request lines off, as rcmock's help advises for load tests and as the peers run")
+	flag.StringVar(&o.baseline, "baseline", "", "another rcmock binary (say, built from main before a change) to load beside this one in the same interleaved rounds, with the same flags, reported as \""+serverBaseline+"\"; empty: none")
 	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
 	flag.IntVar(&o.benchCount, "benchcount", 3, "go test -count; the report keeps each benchmark's median run")

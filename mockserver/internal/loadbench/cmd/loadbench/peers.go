@@ -283,6 +283,7 @@ func (b *bench) writePeers(w *strings.Builder) {
 
 // writeRatios is the side-by-side table: rcmock against the floor and each peer.
 func (b *bench) writeRatios(w *strings.Builder) {
+	b.writeBaseline(w)
 	fmt.Fprintf(w, "| endpoint | rcmock/floor req/s | rcmock p99 / floor p99 |")
 	for _, p := range peers {
 		fmt.Fprintf(w, " rcmock/%s req/s |", p)
@@ -298,6 +299,20 @@ func (b *bench) writeRatios(w *strings.Builder) {
 		} else {
 			fmt.Fprintf(w, " n/a |\n")
 		}
+	}
+	fmt.Fprintln(w)
+}
+
+// writeBaseline compares rcmock with the -baseline build measured in the same rounds.
+func (b *bench) writeBaseline(w *strings.Builder) {
+	if b.o.baseline == "" {
+		return
+	}
+	fmt.Fprintf(w, "rcmock against the baseline build (`-baseline %s`), same flags, same rounds:\n\n", b.o.baseline)
+	fmt.Fprintf(w, "| endpoint | rcmock/baseline req/s | rcmock p99 / baseline p99 | baseline/floor req/s | baseline p99 / floor p99 |\n|---|--:|--:|--:|--:|\n")
+	for _, e := range endpoints {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", e.name, b.ratio(e.name, serverBaseline, rps), b.ratio(e.name, serverBaseline, p99),
+			b.ratioOf(e.name, serverBaseline, serverFloor, rps), b.ratioOf(e.name, serverBaseline, serverFloor, p99))
 	}
 	fmt.Fprintln(w)
 }
@@ -321,7 +336,7 @@ func (b *bench) fastestPeerRatio(endpoint string) (float64, string, bool) {
 func (b *bench) writeServerFootprint(w *strings.Builder) {
 	fmt.Fprintf(w, "Resident memory after the load runs (VmRSS, peak VmHWM) and median start-up, per server:\n\n")
 	fmt.Fprintf(w, "| server | RSS | peak | start-up |\n|---|--:|--:|--:|\n")
-	for _, s := range append([]string{serverRcmock, serverFloor}, peers...) {
+	for _, s := range append([]string{serverRcmock, serverBaseline, serverFloor}, peers...) {
 		m, ok := b.rss[s]
 		if !ok {
 			continue

@@ -86,7 +86,7 @@ func (b *bench) writeLoads(w *strings.Builder) {
 		"run is kept; a row above %.1f is skewed by the other work.\n\n", measureTries, quietCores)
 	fmt.Fprintf(w, "| endpoint | server | req/s | p50 | p99 | max | non-2xx | socket errors | other CPU |\n|---|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, e := range endpoints {
-		for _, s := range append([]string{serverRcmock, serverFloor}, peers...) {
+		for _, s := range append([]string{serverRcmock, serverBaseline, serverFloor}, peers...) {
 			r, ok := b.loads[e.name][s]
 			if !ok {
 				continue
@@ -105,15 +105,24 @@ func p99(r loadbench.Result) float64 { return float64(r.P99) }
 
 // ratio is f(rcmock)/f(other) for an endpoint, formatted, or n/a.
 func (b *bench) ratio(endpoint, other string, f func(loadbench.Result) float64) string {
-	v, ok := b.ratioValue(endpoint, other, f)
+	return b.ratioOf(endpoint, serverRcmock, other, f)
+}
+
+func (b *bench) ratioValue(endpoint, other string, f func(loadbench.Result) float64) (float64, bool) {
+	return b.ratioValueOf(endpoint, serverRcmock, other, f)
+}
+
+// ratioOf is ratio for server instead of rcmock.
+func (b *bench) ratioOf(endpoint, server, other string, f func(loadbench.Result) float64) string {
+	v, ok := b.ratioValueOf(endpoint, server, other, f)
 	if !ok {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f×", v)
 }
 
-func (b *bench) ratioValue(endpoint, other string, f func(loadbench.Result) float64) (float64, bool) {
-	r, ok1 := b.loads[endpoint][serverRcmock]
+func (b *bench) ratioValueOf(endpoint, server, other string, f func(loadbench.Result) float64) (float64, bool) {
+	r, ok1 := b.loads[endpoint][server]
 	o, ok2 := b.loads[endpoint][other]
 	if !ok1 || !ok2 || f(o) == 0 {
 		return 0, false

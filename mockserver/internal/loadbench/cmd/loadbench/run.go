@@ -33,9 +33,10 @@ var endpoints = []endpoint{
 
 // Server names as they appear in the report.
 const (
-	serverRcmock = "rcmock"
-	serverFloor  = "floor"
-	serverPrism  = "Prism"
+	serverRcmock   = "rcmock"
+	serverBaseline = "rcmock (baseline)" // -baseline: the same flags, another build
+	serverFloor    = "floor"
+	serverPrism    = "Prism"
 )
 
 // bench is everything one run measured.
@@ -160,8 +161,17 @@ func startOnFreePort(ctx context.Context, name string, timeout time.Duration, ar
 
 // startRcmock starts the built rcmock on a free loopback port.
 func (b *bench) startRcmock(ctx context.Context) (*loadbench.Process, error) {
-	return startOnFreePort(ctx, serverRcmock, 10*time.Second, func(host, port string) []string {
-		return append([]string{b.rcmockPath(), "--addr", host + ":" + port}, strings.Fields(b.o.rcmockArgs)...)
+	return b.startRcmockBinary(ctx, serverRcmock, b.rcmockPath())
+}
+
+// startBaseline starts the -baseline rcmock with the same flags.
+func (b *bench) startBaseline(ctx context.Context) (*loadbench.Process, error) {
+	return b.startRcmockBinary(ctx, serverBaseline, b.o.baseline)
+}
+
+func (b *bench) startRcmockBinary(ctx context.Context, name, bin string) (*loadbench.Process, error) {
+	return startOnFreePort(ctx, name, 10*time.Second, func(host, port string) []string {
+		return append([]string{bin, "--addr", host + ":" + port}, strings.Fields(b.o.rcmockArgs)...)
 	})
 }
 
@@ -188,6 +198,9 @@ func (b *bench) measureRcmockStartup(ctx context.Context) error {
 // requests (measureFlatness).
 func (b *bench) measureLoads(ctx context.Context) error {
 	starters := []starter{{serverRcmock, b.startRcmock}, {serverFloor, b.startFloor}}
+	if b.o.baseline != "" {
+		starters = append(starters, starter{serverBaseline, b.startBaseline})
+	}
 	if b.o.prism != "off" {
 		starters = append(starters, starter{serverPrism, b.startPrism})
 	}
