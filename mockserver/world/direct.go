@@ -128,7 +128,7 @@ func (w *World) newDirectRoom(users []*User, asked int, now Date) *Room {
 	for _, u := range byDisplayName(users) {
 		r.Usernames = append(r.Usernames, u.Username)
 	}
-	w.rooms.put(r.ID, r)
+	w.putRoom(r)
 	return r
 }
 

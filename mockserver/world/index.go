@@ -106,6 +106,7 @@ type store struct {
 	tokenMarks marks                     // login tokens added or removed since the last record: TokenKey(uid, hash)
 	byUsername map[string][]string       // folded username → the ids of the users with it, in insertion order
 	byEmail    map[string][]string       // folded email address → the ids of the users with it, in insertion order
+	byRoomName map[string][]string       // folded room name (not empty) → the ids of the rooms with it, in insertion order
 
 	notes notes // what explanations tell beyond the documents (explain.go); its zero value is empty
 }
@@ -129,6 +130,7 @@ func newStore() store {
 		tokenUsers: map[string]map[string]int{},
 		byUsername: map[string][]string{},
 		byEmail:    map[string][]string{},
+		byRoomName: map[string][]string{},
 	}
 }
 
@@ -185,6 +187,33 @@ func (s *store) unindexUser(u *User) {
 	for _, e := range u.Emails {
 		dropID(s.byEmail, foldKey(e.Address), u.ID)
 	}
+}
+
+// putRoom stores r (new or replacing the room with its _id) and indexes its name.
+func (s *store) putRoom(r *Room) {
+	if old := s.rooms.get(r.ID); old != nil && old.Name != "" {
+		dropID(s.byRoomName, foldKey(old.Name), old.ID)
+	}
+	s.rooms.put(r.ID, r)
+	if r.Name != "" {
+		s.byRoomName[foldKey(r.Name)] = append(s.byRoomName[foldKey(r.Name)], r.ID)
+	}
+}
+
+// delRoom removes r and its name from the index (not its subscriptions).
+func (s *store) delRoom(r *Room) {
+	if r.Name != "" {
+		dropID(s.byRoomName, foldKey(r.Name), r.ID)
+	}
+	s.rooms.del(r.ID)
+}
+
+// roomNamed is the first stored room whose name equals name but for case, or nil.
+func (s *store) roomNamed(name string) *Room {
+	if ids := s.byRoomName[foldKey(name)]; len(ids) > 0 {
+		return s.rooms.get(ids[0])
+	}
+	return nil
 }
 
 // dropID removes id from the list m[k], dropping the list once empty.

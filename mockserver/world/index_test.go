@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -18,6 +19,9 @@ func audit(t *testing.T, w *World, step string) {
 	want := newStore()
 	for u := range w.users.values() {
 		want.putUser(u)
+	}
+	for r := range w.rooms.values() {
+		want.putRoom(r)
 	}
 	for sub := range w.subs.values() {
 		want.putSub(sub)
@@ -63,6 +67,9 @@ func audit(t *testing.T, w *World, step string) {
 	}
 	if !reflect.DeepEqual(w.tokenUsers, want.tokenUsers) {
 		t.Errorf("%s: login tokens = %v, want %v", step, w.tokenUsers, want.tokenUsers)
+	}
+	if !reflect.DeepEqual(w.byRoomName, want.byRoomName) {
+		t.Errorf("%s: rooms by name %v, want %v", step, w.byRoomName, want.byRoomName)
 	}
 	if !reflect.DeepEqual(w.byUsername, want.byUsername) || !reflect.DeepEqual(w.byEmail, want.byEmail) {
 		t.Errorf("%s: users by username %v and email %v, want %v and %v", step, w.byUsername, w.byEmail, want.byUsername, want.byEmail)
@@ -558,4 +565,38 @@ func TestALoginNeverIssuesATokenSomeoneHolds(t *testing.T) {
 		t.Errorf("bob's token resumes %+v, %v; want bob", got, err)
 	}
 	audit(t, again, "after the redraw")
+}
+
+// TestRoomNamesFollowCreatesAndDeletes: channels.create and groups.create refuse a name taken
+// but for case by the room-name index (a scan of every room made room creation grow with the
+// rooms stored); the index follows creations, deletions and an import.
+func TestRoomNamesFollowCreatesAndDeletes(t *testing.T) {
+	w := newWorld(t, "")
+	r, err := w.CreateRoom(admin, Group, NewRoom{Name: "Team-A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit(t, w, "create")
+	var e *Error
+	if _, err := w.CreateRoom("bob", Channel, NewRoom{Name: "team-a"}); !errors.As(err, &e) || e.Code != "error-duplicate-channel-name" ||
+		!strings.Contains(e.Reason, "A channel with name 'team-a' exists") {
+		t.Errorf("a name taken but for case: %v, want error-duplicate-channel-name", err)
+	}
+	if _, err := w.CreateRoom(admin, Channel, NewRoom{Name: "Project-X"}); err == nil {
+		t.Error("a fixture room's name in another case was accepted")
+	}
+	if err := w.DeleteRoom(admin, Group, RoomSelector{ID: r.ID}); err != nil {
+		t.Fatal(err)
+	}
+	audit(t, w, "delete")
+	if _, err := w.CreateRoom(admin, Channel, NewRoom{Name: "TEAM-A"}); err != nil {
+		t.Errorf("the deleted room's name is still taken: %v", err)
+	}
+	if err := w.Import(w.Export()); err != nil {
+		t.Fatal(err)
+	}
+	audit(t, w, "import")
+	if _, err := w.CreateRoom(admin, Group, NewRoom{Name: "team-a"}); err == nil {
+		t.Error("after an import, a name taken but for case was accepted")
+	}
 }

@@ -56,7 +56,7 @@ func (w *World) loadRoom(fr fixtures.Room, now Date) {
 	if owner := w.users.get(fr.Owner); owner != nil {
 		r.U = &UserRef{ID: owner.ID, Username: owner.Username}
 	}
-	w.rooms.put(r.ID, r)
+	w.putRoom(r)
 	roles := map[string][]string{}
 	var order []string
 	add := func(uid, role string) {

@@ -187,17 +187,15 @@ func (w *World) CreateRoom(uid string, k Kind, n NewRoom) (*Room, error) {
 	if !roomNamePattern.MatchString(n.Name) {
 		return nil, w.refuse(coded("error-invalid-room-name", n.Name+" is not a valid room name", details), chkRoomName, S{n.Name}, N{2})
 	}
-	for r := range w.rooms.values() {
-		if strings.EqualFold(r.Name, n.Name) {
-			return nil, w.refuse(coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details),
-				chkRoomName, S{n.Name, r.ID}, N{3})
-		}
+	if r := w.roomNamed(n.Name); r != nil { // case-insensitive, by the name index
+		return nil, w.refuse(coded("error-duplicate-channel-name", fmt.Sprintf("A channel with name '%s' exists", n.Name), details),
+			chkRoomName, S{n.Name, r.ID}, N{3})
 	}
 	owner := w.users.get(uid)
 	now := dateOf(w.clock.Now())
 	r := &Room{ID: w.newID(17, func(id string) bool { return w.rooms.get(id) != nil }), T: k.T, Name: n.Name,
 		FName: n.Name, U: &UserRef{ID: owner.ID, Username: owner.Username}, RO: n.ReadOnly, SysMes: true, Ts: now, UpdatedAt: now}
-	w.rooms.put(r.ID, r)
+	w.putRoom(r)
 	if !n.ExcludeSelf {
 		w.join(r, owner, []string{"owner"}, now)
 	}

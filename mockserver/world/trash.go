@@ -27,7 +27,7 @@ func (w *World) discardSub(s *Subscription, now Date) {
 
 // discardRoom deletes a room and keeps its _id in the trash.
 func (w *World) discardRoom(r *Room, now Date) {
-	w.rooms.del(r.ID)
+	w.delRoom(r)
 	w.toTrash(&Deleted{ID: r.ID, Collection: Rooms, DeletedAt: now})
 }
 

@@ -323,7 +323,7 @@ func (c *store) adopt(s Snapshot, passwords *Passwords) error {
 		if r.ID == "" || c.rooms.get(r.ID) != nil {
 			return bad("room", r.ID)
 		}
-		c.rooms.put(r.ID, r)
+		c.putRoom(r)
 	}
 	for _, sub := range s.Subscriptions.Drain() {
 		if sub.ID == "" || c.subs.get(sub.ID) != nil {
