@@ -1,9 +1,13 @@
 package statefile_test
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,12 +80,19 @@ func boltView(t *testing.T, path string, view func(*bolt.Tx)) {
 }
 
 // writeV1 writes st as the default world of a file of format 1, the layout before login
-// tokens were documents of their own: each user document holds its tokens.
-func writeV1(t *testing.T, path string, st world.State) {
+// tokens were documents of their own: each user document holds its tokens, and documents are
+// keyed by id.
+func writeV1(t *testing.T, path string, st world.State) { writeLegacy(t, path, "rcmock-state/1", st) }
+
+// writeV2 writes st as the default world of a file of format 2: login tokens are documents of
+// their own (keyed <user id>\x00<hash>), and documents are keyed by id.
+func writeV2(t *testing.T, path string, st world.State) { writeLegacy(t, path, "rcmock-state/2", st) }
+
+func writeLegacy(t *testing.T, path, format string, st world.State) {
 	t.Helper()
 	boltFile(t, path, func(tx *bolt.Tx) error {
 		meta, _ := tx.CreateBucket([]byte("rcmock"))
-		_ = meta.Put([]byte("format"), []byte("rcmock-state/1"))
+		_ = meta.Put([]byte("format"), []byte(format))
 		worlds, _ := tx.CreateBucket([]byte("worlds"))
 		b, _ := worlds.CreateBucket([]byte("w:"))
 		_ = b.Put([]byte("version"), []byte(st.Version))
@@ -93,8 +104,19 @@ func writeV1(t *testing.T, path string, st world.State) {
 			_ = docs.Put([]byte(id), append(binary.BigEndian.AppendUint64(nil, next), raw...))
 			next++
 		}
+		var tokens []world.LoginToken
+		var owners []string
 		for _, u := range st.Users {
+			if format != "rcmock-state/1" {
+				for _, tok := range u.LoginTokens {
+					tokens, owners = append(tokens, tok), append(owners, u.ID)
+				}
+				u.LoginTokens = nil
+			}
 			put(world.Users, u.ID, u)
+		}
+		for i, tok := range tokens {
+			put(world.LoginTokens, world.TokenKey(owners[i], tok.HashedToken), tok)
 		}
 		for _, r := range st.Rooms {
 			put(world.Rooms, r.ID, r)
@@ -111,7 +133,7 @@ func writeV1(t *testing.T, path string, st world.State) {
 
 // TestAFileOfFormat1IsMigrated opens a file written in format 1: its users come back with
 // their tokens in order (one a user held twice kept once, at its first place), the file is
-// format 2 afterwards with the tokens out of the user documents, and it keeps working.
+// format 3 afterwards with the tokens out of the user documents, and it keeps working.
 func TestAFileOfFormat1IsMigrated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	w := newWorld(t)
@@ -144,10 +166,10 @@ func TestAFileOfFormat1IsMigrated(t *testing.T) {
 	}
 	sameState(t, reread(t, s)[""].State, w2.Export())
 	boltView(t, path, func(tx *bolt.Tx) {
-		if got := string(tx.Bucket([]byte("rcmock")).Get([]byte("format"))); got != "rcmock-state/2" {
+		if got := string(tx.Bucket([]byte("rcmock")).Get([]byte("format"))); got != "rcmock-state/3" {
 			t.Errorf("format after migration %q", got)
 		}
-		raw := tx.Bucket([]byte("worlds")).Bucket([]byte("w:")).Bucket([]byte(world.Users)).Get([]byte("bob"))
+		raw := docByID(t, tx.Bucket([]byte("worlds")).Bucket([]byte("w:")).Bucket([]byte(world.Users)), "bob")
 		if strings.Contains(string(raw), "loginTokens") {
 			t.Error("bob's document still holds its tokens")
 		}
@@ -155,6 +177,75 @@ func TestAFileOfFormat1IsMigrated(t *testing.T) {
 	if bob.UserID != "bob" {
 		t.Errorf("login after migration: %+v", bob)
 	}
+}
+
+// docByID is the value of the document with this id in a collection's bucket of format 3
+// (keyed by its 8-byte ordinal and its id), or nil. It checks that keys are in that form.
+func docByID(t *testing.T, b *bolt.Bucket, id string) []byte {
+	t.Helper()
+	var found []byte
+	_ = b.ForEach(func(k, v []byte) error {
+		if len(k) <= 8 || len(v) < 8 || string(k[:8]) != string(v[:8]) {
+			t.Errorf("key %q: not the ordinal of its value and an id", k)
+		} else if string(k[8:]) == id {
+			found = slices.Clone(v)
+		}
+		return nil
+	})
+	return found
+}
+
+// TestAFileOfFormat2IsMigrated opens a file written in format 2 (documents keyed by id): its
+// worlds come back as they were, every document is keyed by its ordinal and id afterwards,
+// and it keeps working: a login adds a token, a logout removes one, a rewritten user keeps
+// its place.
+func TestAFileOfFormat2IsMigrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	w := newWorld(t)
+	bob := must(w.Login(world.Credentials{User: "bob", Password: "rocket.chat"}))(t)
+	must(w.Login(world.Credentials{User: "bob", Password: "rocket.chat"}))(t)
+	want := w.Export()
+	writeV2(t, path, want)
+
+	s := open(t, path)
+	saved, err := s.Worlds()
+	if err != nil || len(saved) != 1 {
+		t.Fatalf("Worlds() = %d worlds, %v", len(saved), err)
+	}
+	sameState(t, saved[0].State, want)
+	w2 := newWorld(t)
+	if err := w2.Import(saved[0].State); err != nil {
+		t.Fatalf("the migrated world does not import: %v", err)
+	}
+	w2.Record(s.Resume(saved[0]))
+	must(w2.Login(world.Credentials{User: "alice", Password: "rocket.chat"}))(t)
+	if err := w2.Logout("bob", bob.AuthToken); err != nil {
+		t.Fatal(err)
+	}
+	must(w2.UseInviteToken("bob", "PrjXok"))(t)
+	if err := w2.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameState(t, reread(t, s)[""].State, w2.Export())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	boltView(t, path, func(tx *bolt.Tx) {
+		if got := string(tx.Bucket([]byte("rcmock")).Get([]byte("format"))); got != "rcmock-state/3" {
+			t.Errorf("format after migration %q", got)
+		}
+		wb := tx.Bucket([]byte("worlds")).Bucket([]byte("w:"))
+		for _, coll := range []string{world.Users, world.Rooms, world.Subscriptions, world.Invites, world.LoginTokens} {
+			if b := wb.Bucket([]byte(coll)); b == nil {
+				t.Errorf("no %s bucket", coll)
+			} else {
+				docByID(t, b, "") // checks every key
+			}
+		}
+		if docByID(t, wb.Bucket([]byte(world.Invites)), "PrjXok") == nil {
+			t.Error("the invite PrjXok is not found by its id")
+		}
+	})
 }
 
 // TestALoginTokenOfNoStoredUserIsCorruption: a token whose key names no user, or a hash other
@@ -173,7 +264,7 @@ func TestALoginTokenOfNoStoredUserIsCorruption(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return b.Put([]byte(key), []byte("\x00\x00\x00\x00\x00\x00\x01\x00"+`{"hashedToken":"h","when":"2026-05-01T10:00:00.000Z"}`))
+				return b.Put([]byte("\x00\x00\x00\x00\x00\x00\x01\x00"+key), []byte("\x00\x00\x00\x00\x00\x00\x01\x00"+`{"hashedToken":"h","when":"2026-05-01T10:00:00.000Z"}`))
 			})
 			s = open(t, path)
 			defer s.Close()
@@ -242,4 +333,104 @@ func TestAnUnchangedWorldIsStoredAsItsFixtures(t *testing.T) {
 			t.Errorf("a pending world keeps %d user documents in the file", b.Stats().KeyN)
 		}
 	})
+}
+
+// TestNewDocumentsAreAppended: a commit of many new documents into a large collection writes
+// about as many pages as the documents fill, not a page per document: documents are keyed by
+// insertion ordinal first, so new ones go to the end of the tree (keyed by id, as Rocket.Chat's
+// random ids, each landed on a page of its own: a commit of 27 channel creations wrote 90
+// pages). A rewrite and a deletion of documents stored long before still find them.
+func TestNewDocumentsAreAppended(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	defer s.Close()
+	w := newWorld(t)
+	st := w.Export()
+	log := must(s.Create("big", statefile.Settings{}, st))(t)
+	doc := func(i int) (string, json.RawMessage) {
+		id := fmt.Sprintf("%x", sha256.Sum256([]byte(fmt.Sprint(i))))[:17] // spread as random ids are
+		raw, _ := json.Marshal(world.Invite{ID: id, Rid: "ProjectX", UserID: "alice", Days: 1, MaxUses: 5})
+		return id, raw
+	}
+	var seq uint64
+	commit := func(changes []world.Change) int64 {
+		t.Helper()
+		before := statefile.PagesWritten(s)
+		seq++
+		log.Record(world.Changeset{Seq: seq, Changes: changes})
+		if err := log.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return statefile.PagesWritten(s) - before
+	}
+	const stored, added = 5000, 200
+	var first []world.Change
+	for i := range stored {
+		id, raw := doc(i)
+		first = append(first, world.Change{Collection: world.Invites, ID: id, Doc: raw})
+	}
+	commit(first)
+	var next []world.Change
+	bytes := 0
+	for i := stored; i < stored+added; i++ {
+		id, raw := doc(i)
+		next = append(next, world.Change{Collection: world.Invites, ID: id, Doc: raw})
+		bytes += len(id) + 8 + len(raw) + 16 // key, value, leaf element header
+	}
+	pages := commit(next)
+	fill := int64(bytes/os.Getpagesize()) + 1
+	t.Logf("%d new documents (%d pages' worth) into %d: %d pages written", added, fill, stored, pages)
+	if pages > 2*fill+8 {
+		t.Errorf("a commit of %d new documents wrote %d pages, want at most %d (they fill %d)", added, pages, 2*fill+8, fill)
+	}
+	oldID, _ := doc(7)
+	goneID, _ := doc(11)
+	rewritten, _ := json.Marshal(world.Invite{ID: oldID, Rid: "ProjectX", UserID: "alice", Days: 7, MaxUses: 5})
+	commit([]world.Change{{Collection: world.Invites, ID: oldID, Doc: rewritten}, {Collection: world.Invites, ID: goneID}})
+	got := reread(t, s)["big"].State.Invites
+	if len(got) != len(st.Invites)+stored+added-1 {
+		t.Fatalf("%d invites read back, want %d", len(got), len(st.Invites)+stored+added-1)
+	}
+	for i, inv := range got {
+		if inv.ID == goneID {
+			t.Errorf("the deleted invite %s is read back", goneID)
+		}
+		if inv.ID == oldID && (inv.Days != 7 || i != len(st.Invites)+7) {
+			t.Errorf("the rewritten invite: days %d at place %d, want 7 at place %d (its own)", inv.Days, i, len(st.Invites)+7)
+		}
+	}
+}
+
+// TestTheDocumentIndexIsRebuiltPastItsBudget: with a budget of a few documents, the
+// committer's index of stored documents is dropped over and over and rebuilt from the file;
+// rewrites and deletions in two worlds still find their documents, and both read back as
+// the worlds hold them.
+func TestTheDocumentIndexIsRebuiltPastItsBudget(t *testing.T) {
+	defer statefile.SetMaxIndexed(5)()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := open(t, path)
+	defer s.Close()
+	worlds := map[string]*world.World{"": newWorld(t), "sb": newWorld(t)}
+	for id, w := range worlds {
+		stored(t, s, id, w, statefile.Settings{})
+	}
+	for round := range 3 {
+		for id, w := range worlds {
+			r := must(w.CreateRoom(admin, world.Channel, world.NewRoom{Name: fmt.Sprintf("r-%s-%d", id, round)}))(t)
+			must(w.FindOrCreateInvite("alice", "ProjectX", []int{1, 7, 15}[round], 5))(t)
+			must(w.UseInviteToken("bob", "PrjXok"))(t)
+			if round > 0 {
+				if err := w.DeleteRoom(admin, world.Channel, world.RoomSelector{ID: r.ID}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := reread(t, s)
+	for id, w := range worlds {
+		sameState(t, got[id].State, w.Export())
+	}
 }

@@ -1,6 +1,7 @@
 package statefile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -14,10 +15,11 @@ import (
 	"github.com/rcinvite/rcinvite/mockserver/world"
 )
 
-// apply writes one queued entry in tx.
-func apply(tx *bolt.Tx, e *entry) error {
+// apply writes one queued entry in tx; ords is the committer's index of the stored documents.
+func apply(tx *bolt.Tx, e *entry, ords *ordIndex) error {
 	worlds := tx.Bucket(bucketWorlds)
 	if e.drop {
+		ords.drop(e.key)
 		if err := worlds.DeleteBucket(e.key); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
@@ -34,13 +36,74 @@ func apply(tx *bolt.Tx, e *entry) error {
 		}
 		return b.Put(keySettings, raw)
 	}
-	return applyChangeset(b, e.cs)
+	return applyChangeset(b, e.key, e.cs, ords)
 }
 
-// applyChangeset writes a world's changeset into its bucket b. A new document gets the next
-// insertion ordinal; a rewritten one keeps its own, so the file keeps the world's order.
-func applyChangeset(b *bolt.Bucket, cs *world.Changeset) error {
+// ordIndex is the committer's index of where documents are stored: per world key and
+// collection, each stored document's insertion ordinal by id (its key is the ordinal and the
+// id). A world's collection is indexed from its bucket's keys the first time a run writes to
+// it. The index only ever holds what the file holds or the running transaction wrote: it is
+// dropped whenever a transaction fails, and when it has indexed more than maxIndexed
+// documents since it was last dropped (it is rebuilt, world by world, as writes need it).
+type ordIndex struct {
+	worlds map[string]map[string]map[string]uint64 // world key → collection → id → ordinal
+	n      int                                     // documents indexed or added since the last drop
+}
+
+// maxIndexed is the budget of an ordIndex: about 80 MiB of ids and ordinals at most.
+var maxIndexed = 1 << 20 // a variable for the tests
+
+// forget drops the whole index.
+func (x *ordIndex) forget() { x.worlds, x.n = nil, 0 }
+
+// drop forgets the world with key.
+func (x *ordIndex) drop(key []byte) { delete(x.worlds, string(key)) }
+
+// of returns the index of collection coll of the world with key, whose bucket is docs,
+// building it from docs' keys when needed.
+func (x *ordIndex) of(key []byte, coll string, docs *bolt.Bucket) map[string]uint64 {
+	if x.n > maxIndexed {
+		x.forget()
+	}
+	if x.worlds == nil {
+		x.worlds = map[string]map[string]map[string]uint64{}
+	}
+	w := x.worlds[string(key)]
+	if w == nil {
+		w = map[string]map[string]uint64{}
+		x.worlds[string(key)] = w
+	}
+	m := w[coll]
+	if m == nil {
+		m = map[string]uint64{}
+		c := docs.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) > 8 {
+				m[string(k[8:])] = binary.BigEndian.Uint64(k)
+			}
+		}
+		w[coll] = m
+		x.n += len(m)
+	}
+	return m
+}
+
+// appendFill is how full bbolt fills a collection's pages when it splits them: new documents
+// come at the end (keys by ordinal), where bbolt's default of half full would leave every
+// page half empty and write twice the pages.
+const appendFill = 0.9
+
+// docKey is the key of the document with this id and insertion ordinal.
+func docKey(ord uint64, id string) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), ord), id...)
+}
+
+// applyChangeset writes a world's changeset into its bucket b (the world with key). A new
+// document gets the next insertion ordinal; a rewritten one keeps its own, so the file keeps
+// the world's order, and new documents go to the end of their collection's tree.
+func applyChangeset(b *bolt.Bucket, key []byte, cs *world.Changeset, ords *ordIndex) error {
 	if cs.Replace {
+		ords.drop(key)
 		for _, coll := range append(collections, world.LoginTokens) {
 			if err := b.DeleteBucket([]byte(coll)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
@@ -67,28 +130,33 @@ func applyChangeset(b *bolt.Bucket, cs *world.Changeset) error {
 		next = binary.BigEndian.Uint64(v)
 	}
 	var docs *bolt.Bucket // the bucket of the collection of the change before: changes come grouped by collection
+	var index map[string]uint64
 	for i, c := range cs.Changes {
 		if i == 0 || c.Collection != cs.Changes[i-1].Collection {
 			var err error
 			if docs, err = b.CreateBucketIfNotExists([]byte(c.Collection)); err != nil {
 				return err
 			}
+			docs.FillPercent = appendFill
+			index = ords.of(key, c.Collection, docs)
 		}
-		id := []byte(c.ID)
+		ord, stored := index[c.ID]
 		if c.Doc == nil {
-			if err := docs.Delete(id); err != nil {
-				return err
+			if stored {
+				if err := docs.Delete(docKey(ord, c.ID)); err != nil {
+					return err
+				}
+				delete(index, c.ID)
 			}
 			continue
 		}
-		ord := docs.Get(id)
-		if len(ord) >= 8 {
-			ord = append([]byte(nil), ord[:8]...)
-		} else {
-			ord = ordinal(next)
+		if !stored {
+			ord = next
 			next++
+			index[c.ID] = ord
+			ords.n++
 		}
-		if err := docs.Put(id, append(ord, c.Doc...)); err != nil {
+		if err := docs.Put(docKey(ord, c.ID), append(ordinal(ord), c.Doc...)); err != nil {
 			return err
 		}
 	}
@@ -155,13 +223,11 @@ func addTokens(st *world.State, docs []stored) error {
 	return nil
 }
 
-// migrateV1 turns a file of format 1 into this format: in every world, each user's login tokens
-// move out of its document into loginTokens, in their order, and the file is marked as this
-// format. It runs in the transaction that opens the file, so a failure leaves the file as it
-// was. A token a user held twice (possible in format 1 through PUT /_mock/state) is kept once,
-// at its first place: Rocket.Chat's logout pulls every copy at once, and a world now refuses
-// a user holding one hash twice.
-func migrateV1(tx *bolt.Tx) error {
+// migrate turns a file of format from (formatV1 or formatV2) into this format, and marks it
+// so. In every world, documents keyed by id are keyed by ordinal and id (rekeyWorld); from
+// format 1, each user's login tokens also move out of its document (migrateWorldV1). It runs
+// in the transaction that opens the file, so a failure leaves the file as it was.
+func migrate(tx *bolt.Tx, from string) error {
 	var keys [][]byte // the worlds, collected first: their buckets change below
 	err := tx.Bucket(bucketWorlds).ForEachBucket(func(k []byte) error {
 		keys = append(keys, slices.Clone(k))
@@ -171,15 +237,57 @@ func migrateV1(tx *bolt.Tx) error {
 		if err != nil {
 			break
 		}
-		err = migrateWorldV1(tx.Bucket(bucketWorlds).Bucket(k), k)
+		b := tx.Bucket(bucketWorlds).Bucket(k)
+		if err = rekeyWorld(b, k); err == nil && from == formatV1 {
+			err = migrateWorldV1(b, k)
+		}
 	}
 	if err != nil {
-		return fmt.Errorf("migrate from %s: %w", formatV1, err)
+		return fmt.Errorf("migrate from %s: %w", from, err)
 	}
 	return tx.Bucket(bucketMeta).Put(keyFormat, []byte(format))
 }
 
-// migrateWorldV1 moves the login tokens of the world with key k, bucket b, out of its users.
+// rekeyWorld keys the documents of the world with key k, bucket b, by their ordinal (the first
+// 8 bytes of each value) and id (the key of formats 1 and 2).
+func rekeyWorld(b *bolt.Bucket, k []byte) error {
+	for _, coll := range append(collections, world.LoginTokens) {
+		docs := b.Bucket([]byte(coll))
+		if docs == nil {
+			continue
+		}
+		type pair struct{ k, v []byte }
+		var pairs []pair
+		err := docs.ForEach(func(id, v []byte) error {
+			if len(v) < 8 || len(id) == 0 {
+				return fmt.Errorf("world %q: %s: document %q: not an ordinal and JSON", k, coll, id)
+			}
+			pairs = append(pairs, pair{append(slices.Clone(v[:8]), id...), slices.Clone(v)})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := b.DeleteBucket([]byte(coll)); err != nil {
+			return err
+		}
+		if docs, err = b.CreateBucket([]byte(coll)); err != nil {
+			return err
+		}
+		slices.SortFunc(pairs, func(a, b pair) int { return bytes.Compare(a.k, b.k) })
+		for _, p := range pairs {
+			if err := docs.Put(p.k, p.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// migrateWorldV1 moves the login tokens of the world with key k, bucket b (rekeyed), out of
+// its users. A token a user held twice (possible in format 1 through PUT /_mock/state) is
+// kept once, at its first place: Rocket.Chat's logout pulls every copy at once, and a world
+// now refuses a user holding one hash twice.
 func migrateWorldV1(b *bolt.Bucket, k []byte) error {
 	docs, err := readCollection(b.Bucket([]byte(world.Users)))
 	if err != nil || len(docs) == 0 {
@@ -209,10 +317,9 @@ func migrateWorldV1(b *bolt.Bucket, k []byte) error {
 		if err != nil {
 			return err
 		}
-		ord := users.Get(d.key)[:8] // readCollection checked the ordinal
-		if err := users.Put(d.key, append(slices.Clone(ord), raw...)); err != nil {
+		if err := users.Put(docKey(d.ord, string(d.key)), append(ordinal(d.ord), raw...)); err != nil {
 			return err
 		}
 	}
-	return applyChangeset(b, &cs)
+	return applyChangeset(b, k, &cs, &ordIndex{})
 }
