@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -123,5 +124,104 @@ func TestLoginsStayFlatWithAStateFile(t *testing.T) {
 	}
 	if ratio < 0.8 {
 		t.Errorf("a login in the grown world runs at %.2f× the rate of one in a fresh world, want at least 0.8×", ratio)
+	}
+}
+
+// createRate sends n channels.create requests to h from clients clients, each one naming a
+// channel of its own, so every answer stores a new room and its owner's subscription; it
+// returns the requests per second. offset keeps rounds apart.
+func createRate(t *testing.T, h http.Handler, clients, n, offset int) float64 {
+	t.Helper()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := c; i < n; i += clients {
+				r := httptest.NewRequest(http.MethodPost, "/api/v1/channels.create",
+					strings.NewReader(fmt.Sprintf(`{"name":"load-%d"}`, offset+i)))
+				r.RemoteAddr = "127.0.0.1:40000"
+				r.Header.Set("Content-Type", "application/json")
+				for k := 0; k+1 < len(asAdmin); k += 2 {
+					r.Header.Set(asAdmin[k], asAdmin[k+1])
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, r)
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), fmt.Sprintf(`"name":"load-%d"`, offset+i)) {
+					t.Errorf("channels.create: %d %s", rec.Code, rec.Body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// TestMutatingWithAStateFileIsAtLeastHalfAsFast: 64 clients creating channels get at least
+// half the requests per second from a server with a state file that they get from one that
+// keeps its worlds in memory (issue 15). Every answer is written before it is sent; the
+// writes of requests in flight share one transaction (statefile's group commit) and new
+// documents are appended to their collections, which is what keeps the ratio (0.54–0.61×
+// measured; 0.36–0.41× when documents were keyed by id, a page per document). The two
+// servers are loaded in interleaved rounds and compared by median. The file's side waits on
+// the disk's fsync, which the machine shares: an attempt below the bound is measured again,
+// at most three in all, and the best one counts (a regression is below on every attempt).
+// Both are checked to have stored every channel, the file after a restart too.
+func TestMutatingWithAStateFileIsAtLeastHalfAsFast(t *testing.T) {
+	const clients, rounds, attempts = 64, 5, 3
+	batch := 1500
+	if raceDetector {
+		batch = 400
+	}
+	open := func(opts ...mockserver.Option) *mockserver.Server {
+		srv, err := mockserver.New(append(opts, mockserver.WithStrict(true))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	memory := open()
+	defer memory.Close()
+	path := filepath.Join(t.TempDir(), "state.db")
+	persisted := open(mockserver.WithStateFile(path))
+	defer persisted.Close()
+	createRate(t, memory, clients, 200, 1<<30) // warm-up: the worlds are built, the file grown
+	createRate(t, persisted, clients, 200, 1<<30)
+	best, sent := 0.0, 0
+	for attempt := 1; attempt <= attempts && best < 0.5; attempt++ {
+		var mem, file []float64
+		for range rounds {
+			mem = append(mem, createRate(t, memory, clients, batch, sent))
+			file = append(file, createRate(t, persisted, clients, batch, sent))
+			sent += batch
+		}
+		if t.Failed() {
+			return
+		}
+		slices.Sort(mem)
+		slices.Sort(file)
+		ratio := file[rounds/2] / mem[rounds/2]
+		t.Logf("attempt %d: channels.create, %d clients, median of %d rounds of %d: in memory %.0f req/s, with a state file %.0f req/s: %.2f×",
+			attempt, clients, rounds, batch, mem[rounds/2], file[rounds/2], ratio)
+		best = max(best, ratio)
+	}
+	count := func(h http.Handler) int {
+		var st world.State
+		if err := json.Unmarshal(serve(t, h, http.StatusOK, http.MethodGet, "/_mock/state", "").Body.Bytes(), &st); err != nil {
+			t.Fatal(err)
+		}
+		return len(st.Rooms)
+	}
+	if m, f := count(memory), count(persisted); m != f || m < sent {
+		t.Fatalf("rooms stored: %d in memory, %d with a state file; want the same, at least %d", m, f, sent)
+	}
+	persisted.Close()
+	reopened := open(mockserver.WithStateFile(path))
+	defer reopened.Close()
+	if n := count(reopened); n < sent {
+		t.Fatalf("the state file holds %d rooms after a restart, want at least %d", n, sent)
+	}
+	if best < 0.5 {
+		t.Errorf("with a state file, mutating requests run at %.2f× the in-memory rate at best, want at least 0.5×", best)
 	}
 }

@@ -528,8 +528,14 @@ func (s *Store) enqueue(l *Log, e *entry) {
 		return
 	}
 	if s.closing {
-		l.last = closedBatch
+		l.last, l.prev, l.lastFrom = closedBatch, nil, 0
 		return
+	}
+	if l.last != s.pending { // the world's first entry of this batch
+		l.prev, l.lastFrom = l.last, 0
+	}
+	if e.cs != nil && l.lastFrom == 0 {
+		l.lastFrom = e.cs.Seq
 	}
 	e.b = s.pending
 	l.last, s.last = s.pending, s.pending
@@ -735,6 +741,8 @@ type Log struct {
 	s        *Store
 	key      []byte
 	last     *batch   // the batch of this world's last queued entry, or nil (s.mu)
+	prev     *batch   // the batch of this world's entries queued before last's, or nil (s.mu)
+	lastFrom uint64   // the Seq of the first changeset queued in last; 0: none (s.mu)
 	closed   bool     // the world was deleted: later changesets are dropped (s.mu)
 	settings Settings // (s.mu)
 }
@@ -753,6 +761,19 @@ func (l *Log) Record(cs world.Changeset) {
 func (l *Log) Wait(ctx context.Context) error {
 	l.s.mu.Lock()
 	b := l.last
+	l.s.mu.Unlock()
+	return wait(ctx, b, l.key)
+}
+
+// WaitFor returns once the world's changesets up to Seq seq are durable, or the error that
+// kept them from it: when seq was queued before the world's last batch, it waits for the
+// batch before (transactions end in order), not for the last one.
+func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
+	l.s.mu.Lock()
+	b := l.last
+	if l.prev != nil && l.lastFrom != 0 && seq < l.lastFrom {
+		b = l.prev
+	}
 	l.s.mu.Unlock()
 	return wait(ctx, b, l.key)
 }

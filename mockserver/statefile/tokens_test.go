@@ -1,14 +1,17 @@
 package statefile_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -432,5 +435,63 @@ func TestTheDocumentIndexIsRebuiltPastItsBudget(t *testing.T) {
 	got := reread(t, s)
 	for id, w := range worlds {
 		sameState(t, got[id].State, w.Export())
+	}
+}
+
+// TestWaitForWaitsForItsOwnCommit: a request waits for the transaction holding its own
+// changeset, not for one holding changesets queued after it: while the transaction holding
+// changeset 2 is held up, WaitFor(1) returns once changeset 1's transaction has ended, and
+// WaitFor(2) and Wait only when 2's has. (World.Sync waited for the world's last batch: on a
+// busy world, often the next transaction's.)
+func TestWaitForWaitsForItsOwnCommit(t *testing.T) {
+	entered, release := make(chan struct{}, 4), make(chan struct{}, 4)
+	var hold atomic.Bool
+	s, err := statefile.Open(filepath.Join(t.TempDir(), "state.db"), statefile.WithWriteFault(func() error {
+		if hold.Load() {
+			entered <- struct{}{}
+			<-release
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	log := must(s.Create("", statefile.Settings{}, newWorld(t).Export()))(t)
+	change := func(seq uint64) world.Changeset {
+		raw, _ := json.Marshal(world.Invite{ID: fmt.Sprint("inv-", seq), Rid: "ProjectX", UserID: "alice", Days: 1, MaxUses: 5})
+		return world.Changeset{Seq: seq, Changes: []world.Change{{Collection: world.Invites, ID: fmt.Sprint("inv-", seq), Doc: raw}}}
+	}
+	if err := log.Wait(ctx); err != nil { // the world's creation is written: no transaction is under way
+		t.Fatal(err)
+	}
+	hold.Store(true)
+	log.Record(change(1))
+	<-entered // changeset 1's transaction has begun: changeset 2 goes to the next one
+	log.Record(change(2))
+	release <- struct{}{}                                     // 1's ends; 2's begins and is held
+	bounded, stop := context.WithTimeout(ctx, 10*time.Second) // a failure, not a hang, if WaitFor waits for 2
+	defer stop()
+	if err := log.WaitFor(bounded, 1); err != nil {
+		release <- struct{}{}
+		t.Fatalf("WaitFor(1) while changeset 2's transaction is held: %v", err)
+	}
+	<-entered
+	held, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := log.WaitFor(held, 2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitFor(2) while its transaction is held: %v, want the context's deadline", err)
+	}
+	if err := log.Wait(held); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait while changeset 2's transaction is held: %v, want the context's deadline", err)
+	}
+	hold.Store(false)
+	release <- struct{}{}
+	if err := log.WaitFor(ctx, 2); err != nil {
+		t.Fatalf("WaitFor(2): %v", err)
+	}
+	st := reread(t, s)[""].State
+	if n := len(st.Invites); n != len(newWorld(t).Export().Invites)+2 {
+		t.Errorf("%d invites stored, want the fixtures' and 2", n)
 	}
 }

@@ -55,6 +55,24 @@ type Recorder interface {
 	// Wait returns once every changeset recorded so far is durable, or ctx's error, or the
 	// error that keeps the recorder from making them durable.
 	Wait(ctx context.Context) error
+	// WaitFor is Wait for the changesets up to Seq seq: it may return before later ones are
+	// durable.
+	WaitFor(ctx context.Context, seq uint64) error
+}
+
+// syncPoint is a world's recorder and the Seq of its last recorded changeset (Sync).
+type syncPoint struct {
+	r   Recorder
+	seq uint64
+}
+
+// setSyncPoint publishes the recorder and seq for Sync. Callers hold w.mutex.
+func (w *World) setSyncPoint() {
+	if w.recorder == nil {
+		w.syncTo.Store(nil)
+		return
+	}
+	w.syncTo.Store(&syncPoint{w.recorder, w.seq})
 }
 
 // Record sends every later change of the world to r (nil stops recording). The data the
@@ -65,7 +83,7 @@ func (w *World) Record(r Recorder) {
 	w.lockSettings()
 	defer w.unlock()
 	w.recorder = r
-	w.recording.Store(r != nil)
+	w.setSyncPoint()
 	w.recordedPending = w.pending
 	w.forget()
 }
@@ -88,19 +106,14 @@ func (w *World) Stored() State {
 
 // Sync waits until every change the world made so far is durable in its recorder: callers
 // answer a request only then, so that an answer never reports data a crash could lose.
-// Without a recorder it returns nil at once, without taking the world's lock: every request
-// syncs, and most servers record nothing.
+// It takes no lock: it waits for the changesets recorded up to the moment it is called (the
+// operation's own, and those whose data it saw), not for any recorded later.
 func (w *World) Sync(ctx context.Context) error {
-	if !w.recording.Load() {
+	p := w.syncTo.Load()
+	if p == nil {
 		return nil
 	}
-	w.lockSettings()
-	r := w.recorder
-	w.unlock()
-	if r == nil {
-		return nil
-	}
-	return r.Wait(ctx)
+	return p.r.WaitFor(ctx, p.seq)
 }
 
 // unlock records the changes of the operation that held the lock, then releases it. Every
@@ -111,6 +124,7 @@ func (w *World) unlock() {
 			w.seq++
 			cs.Seq = w.seq
 			w.recorder.Record(cs)
+			w.setSyncPoint()
 			if cs.Replace {
 				w.recordedPending = cs.Pending != nil
 			}
@@ -248,7 +262,7 @@ func (w *World) Rollback(restore func() (State, Recorder, error)) error {
 	}
 	if r != nil {
 		w.recorder = r
-		w.recording.Store(true)
+		w.setSyncPoint()
 	}
 	w.epoch.Add(1)
 	w.forget()

@@ -107,6 +107,8 @@ func (r *replica) Record(cs Changeset) {
 
 func (r *replica) Wait(context.Context) error { return nil }
 
+func (r *replica) WaitFor(context.Context, uint64) error { return nil }
+
 // state decodes the replica into a State; a pending replica's is its fixtures built at the
 // instant it holds, as a world that imports the pending state builds them.
 func (r *replica) state() State {
@@ -359,6 +361,8 @@ type changes struct{ got []Change }
 
 func (c *changes) Record(cs Changeset)        { c.got = append(c.got, cs.Changes...) }
 func (c *changes) Wait(context.Context) error { return nil }
+
+func (c *changes) WaitFor(context.Context, uint64) error { return nil }
 
 // check fails unless exactly n changes were recorded, each a login token.
 func (c *changes) check(t *testing.T, step string, n int) {

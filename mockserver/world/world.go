@@ -92,9 +92,12 @@ type shared struct {
 	recordedPending bool
 	seq             uint64        // the Seq of the last recorded Changeset
 	epoch           atomic.Uint64 // rollbacks so far (record.go); written under mutex, read without it
-	recording       atomic.Bool   // recorder != nil; written under mutex, read without it (Sync)
-	replaced        bool          // the data were replaced (Reset, Import) since the last unlock
-	versioned       bool          // the version changed since the last unlock
+	// syncTo is what Sync waits for, written under mutex with recorder and seq and read without
+	// the lock: on a busy world, a request that waited for the lock to read them saw changesets
+	// of requests after its own, often queued for the next commit, and waited for that too.
+	syncTo    atomic.Pointer[syncPoint]
+	replaced  bool // the data were replaced (Reset, Import) since the last unlock
+	versioned bool // the version changed since the last unlock
 }
 
 // New returns a world loaded with o.Fixtures.
