@@ -33,6 +33,7 @@ type Load struct {
 	Conns     int           // open connections
 	Threads   int           // wrk threads
 	Duration  time.Duration // length of the run
+	Unique    bool          // every "{n}" in Body becomes a value no other request of the run sends
 }
 
 // Result is what wrk measured in one run.
@@ -79,6 +80,9 @@ func RunWrk(ctx context.Context, l Load) (Result, error) {
 	cmd.Env = append(os.Environ(),
 		"LOADBENCH_METHOD="+method, "LOADBENCH_BODY="+l.Body,
 		"LOADBENCH_USER_ID="+l.UserID, "LOADBENCH_AUTH_TOKEN="+l.AuthToken)
+	if l.Unique {
+		cmd.Env = append(cmd.Env, "LOADBENCH_UNIQUE=1")
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return Result{}, fmt.Errorf("run wrk: %w: %s", err, out)

@@ -1,13 +1,17 @@
 package loadbench
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"reflect"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -158,5 +162,58 @@ func TestParseGoBenchMetricsReadsReportedMetrics(t *testing.T) {
 	}
 	if Median(m["%overhead"]) != (11.07-1.5)/2 || Median([]float64{3, 1, 2}) != 2 || Median(nil) != 0 {
 		t.Errorf("Median of %v = %v", m["%overhead"], Median(m["%overhead"]))
+	}
+}
+
+// TestRunWrkSendsUniqueBodies runs wrk with the package's script against a loopback server:
+// with Unique, every request's "{n}" is a value no other request of the run sent, and the
+// auth headers and content type are sent; without it, the body is sent as it is.
+func TestRunWrkSendsUniqueBodies(t *testing.T) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Skip("wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)")
+	}
+	var mu sync.Mutex
+	bodies := map[string]int{}
+	bad := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies[string(b)]++
+		if r.Header.Get("X-User-Id") != "u" || r.Header.Get("X-Auth-Token") != "t" || r.Header.Get("Content-Type") != "application/json" {
+			bad++
+		}
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"success":true}`))
+	}))
+	defer srv.Close()
+	for _, unique := range []bool{true, false} {
+		clear(bodies)
+		res, err := RunWrk(context.Background(), Load{URL: srv.URL + "/api/v1/channels.create", Body: `{"name":"x-{n}"}`, Unique: unique,
+			UserID: "u", AuthToken: "t", Conns: 4, Threads: 2, Duration: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		n, distinct, twice := 0, len(bodies), 0
+		for b, c := range bodies {
+			n += c
+			if c > 1 {
+				twice++
+			}
+			if unique && !regexp.MustCompile(`^\{"name":"x-[12]-\d+"\}$`).MatchString(b) || !unique && b != `{"name":"x-{n}"}` {
+				t.Errorf("unique %v: body %s", unique, b)
+				break
+			}
+		}
+		mu.Unlock()
+		if n < 10 || int64(n) < res.Requests {
+			t.Fatalf("unique %v: the server saw %d requests, wrk reports %d", unique, n, res.Requests)
+		}
+		if unique && twice > 0 {
+			t.Errorf("%d bodies of %d were sent more than once", twice, distinct)
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d requests without the auth headers or the content type", bad)
 	}
 }

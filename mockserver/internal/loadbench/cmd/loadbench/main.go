@@ -41,6 +41,7 @@ type options struct {
 	memRequests  int64
 	memInvites   int
 	analysis     string
+	persist      bool
 
 	wireMock        string // standalone jar; "": npm install; off: skip
 	wireMockVersion string
@@ -72,6 +73,7 @@ func main() {
 	flag.StringVar(&o.prismVersion, "prism-version", "5.16", "npm version range of @stoplight/prism-cli")
 	flag.StringVar(&o.rcmockArgs, "rcmock-args", "--strict --log-level warn", "extra rcmock flags (space separated); --log-level warn turns the request lines off, as rcmock's help advises for load tests and as the peers run")
 	flag.StringVar(&o.baseline, "baseline", "", "another rcmock binary (say, built from main before a change) to load beside this one in the same interleaved rounds, with the same flags, reported as \""+serverBaseline+"\"; empty: none")
+	flag.BoolVar(&o.persist, "persist", true, "measure persistent mode: channels.create with --state-file against in memory, and logins after 100k logins (about 3 minutes)")
 	flag.StringVar(&o.goBench, "gobench", ".", "regexp of Go benchmarks of ./mockserver to run; empty: none")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime")
 	flag.IntVar(&o.benchCount, "benchcount", 3, "go test -count; the report keeps each benchmark's median run")

@@ -39,6 +39,7 @@ func (b *bench) write() error {
 	b.writeLoads(&w)
 	b.writeStartup(&w)
 	b.writeMemory(&w)
+	b.writePersistent(&w)
 	b.writeScale(&w)
 	b.writeGoBench(&w)
 	b.writeExplanations(&w)
@@ -284,6 +285,9 @@ func (b *bench) targets() []target {
 	f, ok := b.startupFactor()
 	ts = append(ts, target{fmt.Sprintf("start-up ≥ %d× faster than Prism", minStartupFactor), fmt.Sprintf("%.1f×", f), f >= minStartupFactor, ok})
 	ts = append(ts, b.scaleTargets()...)
+	if b.o.persist {
+		ts = append(ts, b.persistTargets()...)
+	}
 	for _, call := range explainCalls {
 		c, ok := b.explainCost(call)
 		ts = append(ts, target{fmt.Sprintf("explanations cost ≤ %.0f%% of %s throughput", maxExplainCost, call),

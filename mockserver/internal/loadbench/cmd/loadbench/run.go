@@ -54,6 +54,7 @@ type bench struct {
 	startups  map[string][]time.Duration             // server -> start-up times
 	goBench   string                                 // raw go test output
 	memory    memoryFigures
+	persist   persistFigures
 	prismBin  string
 	prismVer  string
 	notes     []string
@@ -89,6 +90,12 @@ func run(ctx context.Context, o options) error {
 		{"WireMock threads", b.tuneWireMock},
 		{"HTTP load, every server interleaved", b.measureLoads},
 		{"rcmock memory", b.measureMemory},
+	}
+	if o.persist {
+		steps = append(steps, struct {
+			name string
+			do   func(context.Context) error
+		}{"persistent mode", b.measurePersistent})
 	}
 	for _, s := range steps {
 		logf("== %s", s.name)
