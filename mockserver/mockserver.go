@@ -95,11 +95,18 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
+	warmed := make(chan struct{}) // the contracts load beside the fixture passwords' hashing
+	go func() {
+		defer close(warmed)
+		spec.Warm()
+	}()
 	passwords, err := world.PasswordsAt(cfg.bcryptCost)
 	if err != nil {
+		<-warmed
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
 	passwords.Prepare(cfg.fixtures)
+	<-warmed
 	s := &Server{
 		passwords:     passwords,
 		cfg:           cfg,

@@ -46,14 +46,19 @@ type rocketChatOperation struct {
 	queryMode coercion
 }
 
-// compileRocketChat reads the request schemas of every operation from the document's YAML
-// source (which keeps property order, as Ajv's schema objects do).
-func compileRocketChat(source []byte, ops []*operation) error {
+// parseSource parses the contract's YAML source for compileRocketChat.
+func parseSource(source []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(source, &root); err != nil {
-		return fmt.Errorf("parse contract source: %w", err)
+		return nil, fmt.Errorf("parse contract source: %w", err)
 	}
-	doc := &root
+	return &root, nil
+}
+
+// compileRocketChat reads the request schemas of every operation from the document's YAML
+// source (which keeps property order, as Ajv's schema objects do).
+func compileRocketChat(root *yaml.Node, ops []*operation) error {
+	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
@@ -74,7 +79,7 @@ func compileRocketChat(source []byte, ops []*operation) error {
 		}
 		if rc.validate != ValidateNone {
 			if s := mapValue(mapValue(mapValue(mapValue(n, "requestBody"), "content"), "application/json"), "schema"); s != nil {
-				compiled, err := compileAjv(&root, s)
+				compiled, err := compileAjv(root, s)
 				if err != nil {
 					return fmt.Errorf("operation %s: request body schema: %w", o.id, err)
 				}
@@ -85,7 +90,7 @@ func compileRocketChat(source []byte, ops []*operation) error {
 				if s == nil {
 					return fmt.Errorf("operation %s: x-rocketchat-query has no schema", o.id)
 				}
-				compiled, err := compileAjv(&root, s)
+				compiled, err := compileAjv(root, s)
 				if err != nil {
 					return fmt.Errorf("operation %s: x-rocketchat-query schema: %w", o.id, err)
 				}

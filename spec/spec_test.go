@@ -261,6 +261,17 @@ func TestControlValidatorRoutesItsPaths(t *testing.T) {
 	}
 }
 
+// TestEmbeddedContractsAreValid: both embedded documents pass kin-openapi's validation,
+// examples included; Default and Control load them without it, at every start.
+func TestEmbeddedContractsAreValid(t *testing.T) {
+	if _, err := Load(); err != nil {
+		t.Error(err)
+	}
+	if _, err := LoadControl(); err != nil {
+		t.Error(err)
+	}
+}
+
 func mustLoad(t testing.TB) *openapi3.T {
 	t.Helper()
 	doc, err := Load()

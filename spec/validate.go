@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	yaml "go.yaml.in/yaml/v4"
 )
 
 // Validator validates requests and responses against one OpenAPI document. Everything it needs
@@ -40,13 +41,22 @@ type Validator struct {
 // ajv.go and rocketchat.go: x-rocketchat-validate, x-rocketchat-query). Requests are then
 // checked that way; responses still with kin-openapi.
 func NewRocketChatValidator(doc *openapi3.T, source []byte) (*Validator, error) {
+	root, err := parseSource(source)
+	if err != nil {
+		return nil, err
+	}
+	return newRocketChatValidator(doc, root)
+}
+
+// newRocketChatValidator is NewRocketChatValidator with the source parsed.
+func newRocketChatValidator(doc *openapi3.T, root *yaml.Node) (*Validator, error) {
 	v, err := NewValidator(doc)
 	if err != nil {
 		return nil, err
 	}
 	ops := make([]*operation, 0, len(v.ops))
 	ops = append(ops, v.ops...)
-	if err := compileRocketChat(source, ops); err != nil {
+	if err := compileRocketChat(root, ops); err != nil {
 		return nil, err
 	}
 	return v, nil
