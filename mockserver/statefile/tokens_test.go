@@ -82,6 +82,25 @@ func boltView(t *testing.T, path string, view func(*bolt.Tx)) {
 	_ = db.View(func(tx *bolt.Tx) error { view(tx); return nil })
 }
 
+// openMigrated opens the file at path, written in an earlier format with one world, and
+// checks that the world reads back as want; it returns the store and a world that imported
+// what was read and records to the file.
+func openMigrated(t *testing.T, path string, want world.State) (*statefile.Store, *world.World) {
+	t.Helper()
+	s := open(t, path)
+	saved, err := s.Worlds()
+	if err != nil || len(saved) != 1 {
+		t.Fatalf("Worlds() = %d worlds, %v", len(saved), err)
+	}
+	sameState(t, saved[0].State, want)
+	w := newWorld(t)
+	if err := w.Import(saved[0].State); err != nil {
+		t.Fatalf("the migrated world does not import: %v", err)
+	}
+	w.Record(s.Resume(saved[0]))
+	return s, w
+}
+
 // writeV1 writes st as the default world of a file of format 1, the layout before login
 // tokens were documents of their own: each user document holds its tokens, and documents are
 // keyed by id.
@@ -152,17 +171,7 @@ func TestAFileOfFormat1IsMigrated(t *testing.T) {
 	}
 	writeV1(t, path, v1)
 
-	s := open(t, path)
-	saved, err := s.Worlds()
-	if err != nil || len(saved) != 1 {
-		t.Fatalf("Worlds() = %d worlds, %v", len(saved), err)
-	}
-	sameState(t, saved[0].State, want)
-	w2 := newWorld(t)
-	if err := w2.Import(saved[0].State); err != nil {
-		t.Fatalf("the migrated world does not import: %v", err)
-	}
-	w2.Record(s.Resume(saved[0]))
+	s, w2 := openMigrated(t, path, want)
 	bob := must(w2.Login(world.Credentials{User: "bob", Password: "rocket.chat"}))(t)
 	if err := w2.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -210,17 +219,7 @@ func TestAFileOfFormat2IsMigrated(t *testing.T) {
 	want := w.Export()
 	writeV2(t, path, want)
 
-	s := open(t, path)
-	saved, err := s.Worlds()
-	if err != nil || len(saved) != 1 {
-		t.Fatalf("Worlds() = %d worlds, %v", len(saved), err)
-	}
-	sameState(t, saved[0].State, want)
-	w2 := newWorld(t)
-	if err := w2.Import(saved[0].State); err != nil {
-		t.Fatalf("the migrated world does not import: %v", err)
-	}
-	w2.Record(s.Resume(saved[0]))
+	s, w2 := openMigrated(t, path, want)
 	must(w2.Login(world.Credentials{User: "alice", Password: "rocket.chat"}))(t)
 	if err := w2.Logout("bob", bob.AuthToken); err != nil {
 		t.Fatal(err)
