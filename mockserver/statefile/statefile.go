@@ -528,13 +528,16 @@ func (s *Store) enqueue(l *Log, e *entry) {
 		return
 	}
 	if s.closing {
-		l.last, l.prev, l.lastFrom = closedBatch, nil, 0
+		l.last, l.prev, l.lastFrom, l.lastAll = closedBatch, nil, 0, true
 		return
 	}
 	if l.last != s.pending { // the world's first entry of this batch
-		l.prev, l.lastFrom = l.last, 0
+		l.prev, l.lastFrom, l.lastAll = l.last, 0, false
 	}
-	if e.cs != nil && l.lastFrom == 0 {
+	switch {
+	case e.cs == nil || e.cs.Seq == 0:
+		l.lastAll = true
+	case l.lastFrom == 0:
 		l.lastFrom = e.cs.Seq
 	}
 	e.b = s.pending
@@ -743,6 +746,10 @@ type Log struct {
 	last     *batch   // the batch of this world's last queued entry, or nil (s.mu)
 	prev     *batch   // the batch of this world's entries queued before last's, or nil (s.mu)
 	lastFrom uint64   // the Seq of the first changeset queued in last; 0: none (s.mu)
+	// lastAll: last holds an entry that is not a numbered changeset (a world's creation, its
+	// settings, its deletion), which changesets of any Seq may depend on: WaitFor waits for
+	// last whatever the Seq (s.mu).
+	lastAll bool
 	closed   bool     // the world was deleted: later changesets are dropped (s.mu)
 	settings Settings // (s.mu)
 }
@@ -771,7 +778,7 @@ func (l *Log) Wait(ctx context.Context) error {
 func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
 	l.s.mu.Lock()
 	b := l.last
-	if l.prev != nil && l.lastFrom != 0 && seq < l.lastFrom {
+	if l.prev != nil && !l.lastAll && l.lastFrom != 0 && seq < l.lastFrom {
 		b = l.prev
 	}
 	l.s.mu.Unlock()

@@ -441,7 +441,8 @@ func TestTheDocumentIndexIsRebuiltPastItsBudget(t *testing.T) {
 // changeset, not for one holding changesets queued after it: while the transaction holding
 // changeset 2 is held up, WaitFor(1) returns once changeset 1's transaction has ended, and
 // WaitFor(2) and Wait only when 2's has. (World.Sync waited for the world's last batch: on a
-// busy world, often the next transaction's.)
+// busy world, often the next transaction's.) A batch holding entries without a Seq (the
+// world created again) is waited for by every WaitFor.
 func TestWaitForWaitsForItsOwnCommit(t *testing.T) {
 	entered, release := make(chan struct{}, 4), make(chan struct{}, 4)
 	var hold atomic.Bool
@@ -489,8 +490,28 @@ func TestWaitForWaitsForItsOwnCommit(t *testing.T) {
 	if err := log.WaitFor(ctx, 2); err != nil {
 		t.Fatalf("WaitFor(2): %v", err)
 	}
-	st := reread(t, s)[""].State
-	if n := len(st.Invites); n != len(newWorld(t).Export().Invites)+2 {
-		t.Errorf("%d invites stored, want the fixtures' and 2", n)
+
+	// The world created again, in the transaction after changeset 3's, then changeset 4: the
+	// creation's entries carry no Seq, and a request that saw the new world (its Seq still 3
+	// or less) waits for them, not for changeset 3's transaction only.
+	hold.Store(true)
+	log.Record(change(3))
+	<-entered
+	again := must(s.Create("", statefile.Settings{}, newWorld(t).Export()))(t)
+	again.Record(change(4)) // a numbered changeset after them, in the same transaction
+	release <- struct{}{} // 3's ends; the creation's begins and is held
+	<-entered
+	held2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel2()
+	if err := again.WaitFor(held2, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitFor(1) while the world's creation is held: %v, want the context's deadline", err)
+	}
+	hold.Store(false)
+	release <- struct{}{}
+	if err := again.WaitFor(ctx, 1); err != nil {
+		t.Fatalf("WaitFor(1) after the creation: %v", err)
+	}
+	if n := len(reread(t, s)[""].State.Invites); n != len(newWorld(t).Export().Invites)+1 { // reread closes s
+		t.Errorf("%d invites stored after the world was created again, want the fixtures' and 1", n)
 	}
 }
