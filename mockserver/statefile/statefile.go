@@ -743,13 +743,13 @@ func (s *Store) Close() error {
 type Log struct {
 	s        *Store
 	key      []byte
-	last     *batch   // the batch of this world's last queued entry, or nil (s.mu)
-	prev     *batch   // the batch of this world's entries queued before last's, or nil (s.mu)
-	lastFrom uint64   // the Seq of the first changeset queued in last; 0: none (s.mu)
+	last     *batch // the batch of this world's last queued entry, or nil (s.mu)
+	prev     *batch // the batch of this world's entries queued before last's, or nil (s.mu)
+	lastFrom uint64 // the Seq of the first changeset queued in last; 0: none (s.mu)
 	// lastAll: last holds an entry that is not a numbered changeset (a world's creation, its
 	// settings, its deletion), which changesets of any Seq may depend on: WaitFor waits for
 	// last whatever the Seq (s.mu).
-	lastAll bool
+	lastAll  bool
 	closed   bool     // the world was deleted: later changesets are dropped (s.mu)
 	settings Settings // (s.mu)
 }

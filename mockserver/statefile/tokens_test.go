@@ -499,7 +499,7 @@ func TestWaitForWaitsForItsOwnCommit(t *testing.T) {
 	<-entered
 	again := must(s.Create("", statefile.Settings{}, newWorld(t).Export()))(t)
 	again.Record(change(4)) // a numbered changeset after them, in the same transaction
-	release <- struct{}{} // 3's ends; the creation's begins and is held
+	release <- struct{}{}   // 3's ends; the creation's begins and is held
 	<-entered
 	held2, cancel2 := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel2()
