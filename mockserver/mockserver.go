@@ -95,18 +95,15 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	warmed := make(chan struct{}) // the contracts load beside the fixture passwords' hashing
-	go func() {
-		defer close(warmed)
-		spec.Warm()
-	}()
+	var warmed sync.WaitGroup // the contracts load beside the fixture passwords' hashing
+	warmed.Go(spec.Warm)
 	passwords, err := world.PasswordsAt(cfg.bcryptCost)
 	if err != nil {
-		<-warmed
+		warmed.Wait()
 		return nil, fmt.Errorf("new mock server: %w", err)
 	}
 	passwords.Prepare(cfg.fixtures)
-	<-warmed
+	warmed.Wait()
 	s := &Server{
 		passwords:     passwords,
 		cfg:           cfg,

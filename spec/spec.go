@@ -76,13 +76,10 @@ func Default() *Validator {
 		// in its own way: side by side, on two cores, start-up waits for the longer one only.
 		var root *yaml.Node
 		var perr error
-		parsed := make(chan struct{})
-		go func() {
-			defer close(parsed)
-			root, perr = parseSource(openapiYAML)
-		}()
+		var parsed sync.WaitGroup
+		parsed.Go(func() { root, perr = parseSource(openapiYAML) })
 		doc, err := parse("openapi.yaml", openapiYAML)
-		<-parsed
+		parsed.Wait()
 		if err == nil {
 			err = perr
 		}

@@ -65,6 +65,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -528,18 +529,17 @@ func (s *Store) enqueue(l *Log, e *entry) {
 		return
 	}
 	if s.closing {
-		l.last, l.prev, l.lastFrom, l.lastAll = closedBatch, nil, 0, true
+		l.last, l.prev, l.lastFrom = closedBatch, nil, 0
 		return
 	}
 	if l.last != s.pending { // the world's first entry of this batch
-		l.prev, l.lastFrom, l.lastAll = l.last, 0, false
+		l.prev, l.lastFrom = l.last, math.MaxUint64
 	}
-	switch {
-	case e.cs == nil || e.cs.Seq == 0:
-		l.lastAll = true
-	case l.lastFrom == 0:
-		l.lastFrom = e.cs.Seq
+	seq := uint64(0) // an entry without a Seq: any changeset may depend on it
+	if e.cs != nil {
+		seq = e.cs.Seq
 	}
+	l.lastFrom = min(l.lastFrom, seq)
 	e.b = s.pending
 	l.last, s.last = s.pending, s.pending
 	s.queue = append(s.queue, e)
@@ -741,15 +741,14 @@ func (s *Store) Close() error {
 
 // Log is the record of one world in the file: a world.Recorder.
 type Log struct {
-	s        *Store
-	key      []byte
-	last     *batch // the batch of this world's last queued entry, or nil (s.mu)
-	prev     *batch // the batch of this world's entries queued before last's, or nil (s.mu)
-	lastFrom uint64 // the Seq of the first changeset queued in last; 0: none (s.mu)
-	// lastAll: last holds an entry that is not a numbered changeset (a world's creation, its
-	// settings, its deletion), which changesets of any Seq may depend on: WaitFor waits for
-	// last whatever the Seq (s.mu).
-	lastAll  bool
+	s    *Store
+	key  []byte
+	last *batch // the batch of this world's last queued entry, or nil (s.mu)
+	prev *batch // the batch of this world's entries queued before last's, or nil (s.mu)
+	// lastFrom is the lowest Seq of the entries queued in last, an entry without one (a
+	// world's creation, its settings, its deletion) counting as 0: every changeset may depend
+	// on it. WaitFor waits for last unless its seq is below lastFrom (s.mu).
+	lastFrom uint64
 	closed   bool     // the world was deleted: later changesets are dropped (s.mu)
 	settings Settings // (s.mu)
 }
@@ -778,7 +777,7 @@ func (l *Log) Wait(ctx context.Context) error {
 func (l *Log) WaitFor(ctx context.Context, seq uint64) error {
 	l.s.mu.Lock()
 	b := l.last
-	if l.prev != nil && !l.lastAll && l.lastFrom != 0 && seq < l.lastFrom {
+	if l.prev != nil && seq < l.lastFrom {
 		b = l.prev
 	}
 	l.s.mu.Unlock()
